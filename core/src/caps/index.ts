@@ -1,0 +1,3 @@
+export * from './cap.js';
+export * from './derive.js';
+export * from './text.js';

@@ -1,0 +1,2 @@
+export { availableErasureKernels, createReedSolomon, ErasureError } from './reed-solomon.js';
+export type { ErasureKernelName, ReedSolomon } from './reed-solomon.js';

@@ -1,0 +1,21 @@
+/** A readable file of any kind (LIT, CHK, a mutable version): what get, SFTP reads and copies use. */
+export interface FileReader {
+  readonly size: number;
+  /** Streams [offset, offset+length) clipped to the file, with readahead. */
+  stream(offset?: number, length?: number): AsyncIterable<Uint8Array>;
+  /** Random access; shorter at the end of the file, empty past it. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+/** A file held entirely in memory (LIT caps, small files). */
+export function memoryFileReader(data: Uint8Array): FileReader {
+  return {
+    size: data.length,
+    // eslint-disable-next-line @typescript-eslint/require-await -- same shape as the streaming readers
+    stream: async function* (offset = 0, length = data.length) {
+      const piece = data.subarray(offset, Math.min(data.length, offset + length));
+      if (piece.length > 0) yield piece;
+    },
+    read: (offset, length) => Promise.resolve(data.subarray(offset, Math.min(data.length, offset + length))),
+  };
+}

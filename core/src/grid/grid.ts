@@ -1,0 +1,192 @@
+import type { Cap, ChkReadCap, ChkVerifyCap, LitCap, MutableReadCap, MutableVerifyCap, MutableWriteCap } from '../caps/cap.js';
+import { CapError, isDirectoryCap } from '../caps/cap.js';
+import type { StorageNode } from '../storage/node.js';
+import { bytesSource, type ByteSource } from '../util/byte-source.js';
+import { createSegmentWork, defaultThreadCount } from '../work/pool.js';
+import { KeyedMutex } from '../util/keyed-mutex.js';
+import { openImmutable } from '../immutable/download.js';
+import { checkImmutable, repairImmutable, verifyImmutable } from '../immutable/health.js';
+import type { CheckReport, RepairReport, VerifyReport } from '../immutable/health.js';
+import { MAX_SEGMENT_SIZE } from '../immutable/params.js';
+import { uploadImmutable, type UploadOptions, type UploadReport } from '../immutable/upload.js';
+import { createMutable, openMutable, replaceMutable } from '../mutable/mutable-file.js';
+import { checkMutable, repairMutable, verifyMutable } from '../mutable/mutable-health.js';
+import { memoryFileReader, type FileReader } from './file-reader.js';
+import { validateGridEncoding, type GridContext, type GridEncoding } from './context.js';
+import * as dirs from '../dirnode/directory.js';
+import type { AddMode, DeleteConstraint, DirEntry, EntryMetadata } from '../dirnode/entries.js';
+
+export interface GridOptions {
+  readonly nodes: readonly StorageNode[];
+  readonly encoding: GridEncoding;
+  /** Worker threads for segment work; 0 runs it inline. Default: up to 4, one per core. */
+  readonly threads?: number;
+  readonly maxSegmentSize?: number;
+}
+
+export interface GridCapacity {
+  /** Raw bytes the nodes hold and have free. */
+  readonly totalBytes: number;
+  readonly freeBytes: number;
+  readonly usedBytes: number;
+  /** File bytes that still fit, after the n/k expansion. */
+  readonly effectiveFreeBytes: number;
+  readonly effectiveTotalBytes: number;
+  readonly nodes: ReadonlyArray<{ readonly id: string; readonly ok: boolean; readonly error?: string; readonly totalBytes?: number; readonly freeBytes?: number; readonly usedBytes?: number }>;
+}
+
+export type AnyVerifyCap = ChkReadCap | ChkVerifyCap | MutableWriteCap | MutableReadCap | MutableVerifyCap;
+
+/**
+ * The grid: one object over the storage nodes through which files and directories are stored,
+ * read, checked, verified and repaired. Everything it takes and gives is a cap.
+ */
+export class Grid {
+  private readonly ctx: GridContext;
+
+  constructor(options: GridOptions) {
+    validateGridEncoding(options.encoding);
+    if (options.nodes.length === 0) throw new RangeError('a grid needs at least one storage node');
+    this.ctx = {
+      nodes: options.nodes,
+      encoding: options.encoding,
+      work: createSegmentWork(options.threads ?? defaultThreadCount()),
+      maxSegmentSize: options.maxSegmentSize ?? MAX_SEGMENT_SIZE,
+      writeLocks: new KeyedMutex(),
+    };
+  }
+
+  get encoding(): GridEncoding {
+    return this.ctx.encoding;
+  }
+
+  get nodes(): readonly StorageNode[] {
+    return this.ctx.nodes;
+  }
+
+  /** Stores an immutable file; a LIT cap for ≤ 55 bytes, otherwise a CHK cap. */
+  upload(source: ByteSource, options: UploadOptions): Promise<UploadReport> {
+    return uploadImmutable(this.ctx, source, options);
+  }
+
+  uploadBytes(bytes: Uint8Array, options: UploadOptions): Promise<UploadReport> {
+    return this.upload(bytesSource(bytes), options);
+  }
+
+  /** Opens any file cap for reading (for a mutable file: its newest recoverable version). */
+  async openFile(cap: Cap): Promise<FileReader> {
+    switch (cap.kind) {
+      case 'lit':
+        return memoryFileReader(cap.data);
+      case 'chk-read':
+        return openImmutable(this.ctx, cap);
+      case 'mutable-write':
+      case 'mutable-read':
+        if (isDirectoryCap(cap)) throw new CapError('that cap is a directory, not a file');
+        return openMutable(this.ctx, cap);
+      default:
+        throw new CapError(`a ${cap.kind} cap cannot be read`);
+    }
+  }
+
+  /** Reads a whole (small) file into memory. */
+  async readAll(cap: Cap): Promise<Uint8Array> {
+    const reader = await this.openFile(cap);
+    const parts: Uint8Array[] = [];
+    for await (const part of reader.stream()) parts.push(part);
+    return new Uint8Array(Buffer.concat(parts));
+  }
+
+  createMutableFile(source: ByteSource): Promise<MutableWriteCap> {
+    return createMutable(this.ctx, 'file', source);
+  }
+
+  /** Publishes new content as the next version of a mutable file; its cap stays the same. */
+  replaceMutableFile(cap: MutableWriteCap, source: ByteSource): Promise<void> {
+    return replaceMutable(this.ctx, cap, source);
+  }
+
+  createDirectory(entries: readonly DirEntry[] = []): Promise<MutableWriteCap> {
+    return dirs.createDirectory(this.ctx, entries);
+  }
+
+  listDirectory(cap: Cap): Promise<DirEntry[]> {
+    return dirs.listDirectory(this.ctx, cap);
+  }
+
+  addChild(dir: Cap, name: string, child: Cap, options: { mode?: AddMode; metadata?: EntryMetadata } = {}): Promise<DirEntry> {
+    return dirs.addChild(this.ctx, dir, name, child, options);
+  }
+
+  deleteChild(dir: Cap, name: string, constraint: DeleteConstraint = {}): Promise<DirEntry | undefined> {
+    return dirs.deleteChild(this.ctx, dir, name, constraint);
+  }
+
+  setChildMetadata(dir: Cap, name: string, metadata: EntryMetadata): Promise<DirEntry> {
+    return dirs.setChildMetadata(this.ctx, dir, name, metadata);
+  }
+
+  moveChild(from: Cap, fromName: string, to: Cap, toName: string, options: { mode?: AddMode } = {}): Promise<DirEntry> {
+    return dirs.moveChild(this.ctx, from, fromName, to, toName, options);
+  }
+
+  /** Follows a path of names from a directory cap; the cap (and entry) found at its end. */
+  resolvePath(root: Cap, names: readonly string[]): Promise<{ cap: Cap; entry?: DirEntry }> {
+    return dirs.resolvePath(this.ctx, root, names);
+  }
+
+  check(cap: AnyVerifyCap | LitCap): Promise<CheckReport> {
+    if (cap.kind === 'lit') return Promise.resolve(litReport());
+    return cap.kind === 'chk-read' || cap.kind === 'chk-verify' ? checkImmutable(this.ctx, cap) : checkMutable(this.ctx, cap);
+  }
+
+  verify(cap: AnyVerifyCap | LitCap): Promise<VerifyReport> {
+    if (cap.kind === 'lit') return Promise.resolve({ ...litReport(), shares: [], intact: true });
+    return cap.kind === 'chk-read' || cap.kind === 'chk-verify' ? verifyImmutable(this.ctx, cap) : verifyMutable(this.ctx, cap);
+  }
+
+  async repair(cap: AnyVerifyCap | LitCap): Promise<RepairReport> {
+    if (cap.kind === 'lit') {
+      const report = await this.verify(cap);
+      return { before: report, after: report, regenerated: [], removed: [] };
+    }
+    return cap.kind === 'chk-read' || cap.kind === 'chk-verify' ? repairImmutable(this.ctx, cap) : repairMutable(this.ctx, cap);
+  }
+
+  /** Capacity of the grid: raw node space and what it means for file bytes after n/k expansion. */
+  async capacity(): Promise<GridCapacity> {
+    const { k, n } = this.ctx.encoding;
+    const nodes = await Promise.all(
+      this.ctx.nodes.map(async (node) => {
+        try {
+          return { id: node.id, ok: true, ...(await node.space()) };
+        } catch (error) {
+          return { id: node.id, ok: false, error: error instanceof Error ? error.message : String(error) };
+        }
+      }),
+    );
+    // Local nodes on one disk share its free space: count each filesystem once is impossible to
+    // know in general, so free space is summed per node, as Tahoe's storage report does.
+    const sum = (pick: (x: (typeof nodes)[number]) => number | undefined): number =>
+      nodes.reduce((total, x) => total + (pick(x) ?? 0), 0);
+    const totalBytes = sum((x) => ('totalBytes' in x ? x.totalBytes : 0));
+    const freeBytes = sum((x) => ('freeBytes' in x ? x.freeBytes : 0));
+    const usedBytes = sum((x) => ('usedBytes' in x ? x.usedBytes : 0));
+    return {
+      totalBytes,
+      freeBytes,
+      usedBytes,
+      effectiveFreeBytes: Math.floor((freeBytes * k) / n),
+      effectiveTotalBytes: Math.floor((totalBytes * k) / n),
+      nodes,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.ctx.work.close();
+  }
+}
+
+function litReport(): CheckReport {
+  return { sharesFound: 0, sharesNeeded: 0, sharesTotal: 0, happiness: 0, healthy: true, recoverable: true, placements: [], problems: [] };
+}

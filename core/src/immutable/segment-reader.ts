@@ -1,0 +1,201 @@
+import type { StorageNode } from '../storage/node.js';
+import { describeError, NotEnoughSharesError, type GridContext, type ShareProblem } from '../grid/context.js';
+import type { SegmentCrypto } from './segment-codec.js';
+import { blockLength, segmentLength, type EncodingParams } from './params.js';
+import type { ShareBodyLayout } from './share-layout.js';
+
+export interface ShareCandidate {
+  readonly shnum: number;
+  readonly node: StorageNode;
+}
+
+/** What one file's shares must agree on, from a source the reader trusts (a UEB or a signature). */
+export interface SegmentTrust {
+  readonly params: EncodingParams;
+  readonly layout: ShareBodyLayout;
+  readonly storageIndex: string;
+  readonly crypttextLeaves: readonly Uint8Array[];
+  /** Absent for a verify-cap holder: segments are checked and returned as ciphertext. */
+  readonly crypto?: { readonly aesKey: Uint8Array; readonly iv: Uint8Array };
+  /** Checks one share's hashes against the trusted roots; returns its block leaves or throws why not. */
+  validate(candidate: ShareCandidate): Promise<Uint8Array[]>;
+}
+
+interface ChosenShare extends ShareCandidate {
+  readonly blockLeaves: Uint8Array[];
+}
+
+/**
+ * Reads segments from k shares, checking every block before use. A share that fails (a dead
+ * node, a short read, one corrupt byte) is dropped and reported, and another takes its place;
+ * the reader fails only when fewer than k good shares remain, and then says so, never returning
+ * wrong bytes. Data shares are preferred because with a systematic code they need no decoding.
+ */
+export class SegmentReader {
+  readonly problems: ShareProblem[] = [];
+  private readonly chosen = new Map<number, ChosenShare>();
+  private readonly pending: ShareCandidate[];
+  private replenishing: Promise<void> | undefined;
+  private readonly cache = new Map<number, Promise<Uint8Array>>();
+
+  constructor(
+    private readonly ctx: GridContext,
+    private readonly trust: SegmentTrust,
+    candidates: readonly ShareCandidate[],
+    initialProblems: readonly ShareProblem[] = [],
+  ) {
+    const { k } = trust.params;
+    this.pending = [...candidates].sort((a, b) => Number(a.shnum >= k) - Number(b.shnum >= k));
+    this.problems.push(...initialProblems);
+  }
+
+  get params(): EncodingParams {
+    return this.trust.params;
+  }
+
+  get size(): number {
+    return this.trust.params.size;
+  }
+
+  /** Makes sure k validated shares of distinct numbers are chosen (one caller at a time). */
+  async ensureShares(): Promise<void> {
+    while (this.chosen.size < this.trust.params.k) {
+      if (this.replenishing === undefined) {
+        this.replenishing = this.replenish().finally(() => (this.replenishing = undefined));
+      }
+      await this.replenishing;
+    }
+  }
+
+  private async replenish(): Promise<void> {
+    const { k } = this.trust.params;
+    while (this.chosen.size < k) {
+      const index = this.pending.findIndex((c) => !this.chosen.has(c.shnum));
+      if (index < 0) throw this.notEnough();
+      const [candidate] = this.pending.splice(index, 1) as [ShareCandidate];
+      try {
+        const blockLeaves = await this.trust.validate(candidate);
+        this.chosen.set(candidate.shnum, { ...candidate, blockLeaves });
+      } catch (error) {
+        this.report(candidate, describeError(error));
+      }
+    }
+  }
+
+  private notEnough(): NotEnoughSharesError {
+    const { k } = this.trust.params;
+    const good = this.chosen.size;
+    return new NotEnoughSharesError(
+      `not enough shares: ${good} good share(s) found, ${k} needed` +
+        (this.problems.length > 0 ? ` (${this.problems.length} problem(s): ${summarize(this.problems)})` : ''),
+      this.problems,
+    );
+  }
+
+  private report(candidate: ShareCandidate, reason: string): void {
+    this.problems.push({ nodeId: candidate.node.id, shnum: candidate.shnum, reason });
+  }
+
+  private drop(share: ChosenShare, reason: string): void {
+    if (this.chosen.get(share.shnum) === share) this.chosen.delete(share.shnum);
+    this.report(share, reason);
+  }
+
+  /** One segment's plaintext (ciphertext for a verify cap); recent segments are cached. */
+  segment(index: number): Promise<Uint8Array> {
+    let result = this.cache.get(index);
+    if (result === undefined) {
+      result = this.fetchSegment(index);
+      result.catch(() => this.cache.delete(index));
+      this.cache.set(index, result);
+      // A small window: sequential readers reuse the current segment, readahead fills the next.
+      while (this.cache.size > 8) this.cache.delete(this.cache.keys().next().value as number);
+    }
+    return result;
+  }
+
+  private async fetchSegment(index: number): Promise<Uint8Array> {
+    const { params, layout, storageIndex } = this.trust;
+    if (index < 0 || index >= params.numSegments) throw new RangeError(`no segment ${index}`);
+    const length = blockLength(params, index);
+    for (;;) {
+      await this.ensureShares();
+      const shares = [...this.chosen.values()].slice(0, params.k);
+      const blocks: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(params.n);
+      const expected: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(params.n);
+      let lost = false;
+      await Promise.all(
+        shares.map(async (share) => {
+          try {
+            const block = await share.node.readShare(storageIndex, share.shnum, layout.blockOffset(index), length);
+            if (block.length !== length) throw new Error(`short block ${index} (${block.length} of ${length} bytes)`);
+            blocks[share.shnum] = block;
+            expected[share.shnum] = share.blockLeaves[index];
+          } catch (error) {
+            lost = true;
+            this.drop(share, describeError(error));
+          }
+        }),
+      );
+      if (lost) continue;
+      const segmentCrypto: SegmentCrypto | undefined =
+        this.trust.crypto === undefined ? undefined : { ...this.trust.crypto, offset: index * params.segmentSize };
+      const decoded = await this.ctx.work.decode({
+        blocks,
+        expectedBlockHashes: expected,
+        expectedSegmentHash: this.trust.crypttextLeaves[index] as Uint8Array,
+        k: params.k,
+        n: params.n,
+        segmentLength: segmentLength(params, index),
+        ...(segmentCrypto === undefined ? {} : { crypto: segmentCrypto }),
+      });
+      if (decoded.ok) return decoded.data;
+      if (decoded.segmentMismatch) {
+        throw new NotEnoughSharesError(
+          `segment ${index} does not match its hash although every block matched its share: the shares are inconsistent`,
+          this.problems,
+        );
+      }
+      for (const shnum of decoded.badBlocks) {
+        const share = this.chosen.get(shnum);
+        if (share !== undefined) this.drop(share, `corrupt block in segment ${index}`);
+      }
+    }
+  }
+
+  /** Bytes [offset, offset+length) of the file, clipped at its end, segment by segment with readahead. */
+  stream(offset = 0, length = Number.MAX_SAFE_INTEGER, readahead = 3): AsyncGenerator<Uint8Array> {
+    return this.segments(offset, length, readahead, true);
+  }
+
+  private async *segments(offset: number, length: number, readahead: number, evict: boolean): AsyncGenerator<Uint8Array> {
+    const { params } = this.trust;
+    const end = Math.min(params.size, offset + length);
+    if (offset >= end) return;
+    const first = Math.floor(offset / params.segmentSize);
+    const last = Math.floor((end - 1) / params.segmentSize);
+    for (let index = first; index <= last; index++) {
+      for (let ahead = index + 1; ahead <= Math.min(last, index + readahead); ahead++) {
+        this.segment(ahead).catch(() => undefined);
+      }
+      const data = await this.segment(index);
+      const start = index * params.segmentSize;
+      yield data.subarray(Math.max(0, offset - start), Math.min(data.length, end - start));
+      // A streaming reader never comes back; a random reader (SFTP) often does.
+      if (evict) this.cache.delete(index);
+    }
+  }
+
+  /** Random access for SFTP reads: the bytes at [offset, offset+length), shorter at the end. */
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    for await (const part of this.segments(offset, length, 1, false)) parts.push(part);
+    if (parts.length === 1) return parts[0] as Uint8Array;
+    return new Uint8Array(Buffer.concat(parts));
+  }
+}
+
+function summarize(problems: readonly ShareProblem[]): string {
+  const shown = problems.slice(0, 4).map((p) => `share ${p.shnum} on ${p.nodeId}: ${p.reason}`);
+  return shown.join('; ') + (problems.length > 4 ? `; and ${problems.length - 4} more` : '');
+}

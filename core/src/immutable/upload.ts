@@ -1,0 +1,153 @@
+import { chkAesKey, chkStorageIndex } from '../caps/derive.js';
+import { LIT_MAX_SIZE, type ChkReadCap, type LitCap } from '../caps/cap.js';
+import { HASH_LENGTH } from '../crypto/hash.js';
+import { merkleRoot } from '../merkle/hash-tree.js';
+import { fixedChunks, type ByteSource } from '../util/byte-source.js';
+import { concatBytes } from '../util/bytes.js';
+import { UploadError, type GridContext, type ShareProblem } from '../grid/context.js';
+import type { EncodedSegment } from './segment-codec.js';
+import { CONVERGENCE_CHUNK, convergentKey, randomReadKey } from './convergence.js';
+import { encodingParams, type EncodingParams } from './params.js';
+import { encodeChkHeader } from './share-layout.js';
+import { encodeUeb, uebHash } from './ueb.js';
+import { ShareFanout } from './share-writers.js';
+
+export type KeyChoice = { readonly convergenceSecret: Uint8Array } | 'random';
+
+export interface UploadOptions {
+  readonly key: KeyChoice;
+  readonly onProgress?: (bytesDone: number, bytesTotal: number) => void;
+}
+
+export interface UploadReport {
+  readonly cap: ChkReadCap | LitCap;
+  /** Where each share went (empty for LIT). */
+  readonly placements: ReadonlyArray<{ readonly shnum: number; readonly nodeId: string }>;
+  readonly happiness: number;
+  /** Nodes or shares that failed during the upload; repair restores what they would have held. */
+  readonly problems: readonly ShareProblem[];
+}
+
+const ZERO_IV = new Uint8Array(16);
+
+/** Uploads an immutable file: LIT when it is tiny, otherwise CHK shares streamed to the nodes. */
+export async function uploadImmutable(ctx: GridContext, source: ByteSource, options: UploadOptions): Promise<UploadReport> {
+  if (source.size <= LIT_MAX_SIZE) {
+    const pieces: Uint8Array[] = [];
+    for await (const piece of source.open()) pieces.push(piece);
+    const data = concatBytes(pieces);
+    if (data.length !== source.size) throw new Error('the content changed while it was read');
+    return { cap: { kind: 'lit', data }, placements: [], happiness: 0, problems: [] };
+  }
+  const params = encodingParams(source.size, ctx.encoding, ctx.maxSegmentSize);
+  const key =
+    options.key === 'random'
+      ? randomReadKey()
+      : convergentKey(options.key.convergenceSecret, params, await hashContent(ctx, source));
+  const storageIndex = chkStorageIndex(key);
+  const fanout = await ShareFanout.open(ctx.nodes, storageIndex, params.n);
+  try {
+    const ueb = await streamShares(ctx, source, params, chkAesKey(key), fanout, options.onProgress);
+    const achieved = fanout.happiness();
+    if (achieved < ctx.encoding.happy) {
+      await fanout.deleteCommitted(storageIndex);
+      throw new UploadError(unhappyMessage(achieved, ctx.encoding.happy, ctx.nodes.length), fanout.problems);
+    }
+    return {
+      cap: { kind: 'chk-read', key, uebHash: uebHash(ueb), k: params.k, n: params.n, size: params.size },
+      placements: fanout.live.map((share) => ({ shnum: share.shnum, nodeId: share.node.id })),
+      happiness: achieved,
+      problems: fanout.problems,
+    };
+  } catch (error) {
+    await fanout.abortAll();
+    throw error;
+  }
+}
+
+function unhappyMessage(achieved: number, happy: number, nodeCount: number): string {
+  return (
+    `upload failed: shares reached only ${achieved} distinct storage node(s) but ${happy} are required ` +
+    `(${nodeCount} node(s) configured)`
+  );
+}
+
+/** Encodes segment after segment on the workers and streams each block to its share. */
+async function streamShares(
+  ctx: GridContext,
+  source: ByteSource,
+  params: EncodingParams,
+  aesKey: Uint8Array,
+  fanout: ShareFanout,
+  onProgress: UploadOptions['onProgress'],
+): Promise<Uint8Array> {
+  await fanout.writeAll((shnum) => encodeChkHeader({ shnum, params }));
+  ensureHappy(ctx, fanout);
+
+  const segmentHashes: Uint8Array[] = [];
+  const blockHashesBySegment: Uint8Array[] = [];
+  let done = 0;
+  const write = async (encoded: EncodedSegment): Promise<void> => {
+    await fanout.writeAll((shnum) => encoded.blocks[shnum] as Uint8Array);
+    ensureHappy(ctx, fanout);
+    segmentHashes.push(encoded.segmentHash);
+    blockHashesBySegment.push(encoded.blockHashes);
+    done += params.segmentSize;
+    onProgress?.(Math.min(done, params.size), params.size);
+  };
+
+  // Keep a few segments in flight so every worker is busy while the main thread does I/O;
+  // the bound keeps memory flat whatever the file size.
+  const inFlight: Array<Promise<EncodedSegment>> = [];
+  const limit = 4;
+  let segment = 0;
+  for await (const plaintext of fixedChunks(source.open(), params.segmentSize, params.size)) {
+    const task = ctx.work.encode({
+      plaintext,
+      aesKey,
+      iv: ZERO_IV,
+      offset: segment * params.segmentSize,
+      k: params.k,
+      n: params.n,
+      blockSize: segment === params.numSegments - 1 ? params.tailBlockSize : params.blockSize,
+    });
+    // A rejection is seen when the task is awaited below; this keeps it from being "unhandled" meanwhile.
+    task.catch(() => undefined);
+    inFlight.push(task);
+    segment++;
+    if (inFlight.length >= limit) await write(await (inFlight.shift() as Promise<EncodedSegment>));
+  }
+  while (inFlight.length > 0) await write(await (inFlight.shift() as Promise<EncodedSegment>));
+
+  const blockLeaves = (shnum: number): Uint8Array[] =>
+    blockHashesBySegment.map((hashes) => hashes.subarray(shnum * HASH_LENGTH, (shnum + 1) * HASH_LENGTH));
+  const shareLeaves = Array.from({ length: params.n }, (_, shnum) => merkleRoot(blockLeaves(shnum)));
+  const ueb = encodeUeb({ params, shareRoot: merkleRoot(shareLeaves), crypttextRoot: merkleRoot(segmentHashes) });
+  const crypttextLeaves = concatBytes(segmentHashes);
+  const shareLeafBytes = concatBytes(shareLeaves);
+  await fanout.writeAll((shnum) => concatBytes([concatBytes(blockLeaves(shnum)), crypttextLeaves, shareLeafBytes, ueb]));
+  await fanout.commitAll();
+  return ueb;
+}
+
+function ensureHappy(ctx: GridContext, fanout: ShareFanout): void {
+  const achieved = fanout.happiness();
+  if (achieved < ctx.encoding.happy) {
+    throw new UploadError(unhappyMessage(achieved, ctx.encoding.happy, ctx.nodes.length), fanout.problems);
+  }
+}
+
+/** The per-chunk hashes a convergent key is made from, hashed on the workers in parallel. */
+async function hashContent(ctx: GridContext, source: ByteSource): Promise<Uint8Array[]> {
+  const hashes: Array<Promise<Uint8Array>> = [];
+  const window: Array<Promise<Uint8Array>> = [];
+  for await (const chunk of fixedChunks(source.open(), CONVERGENCE_CHUNK, source.size)) {
+    const task = ctx.work.chunkHash(chunk);
+    task.catch(() => undefined);
+    hashes.push(task);
+    window.push(task);
+    if (window.length >= 4) await window.shift();
+  }
+  return Promise.all(hashes);
+}
+

@@ -1,0 +1,14 @@
+export * from './caps/index.js';
+export * from './grid/grid.js';
+export * from './grid/context.js';
+export * from './grid/file-reader.js';
+export * from './storage/index.js';
+export * from './util/byte-source.js';
+export * from './util/base32.js';
+export * from './dirnode/entries.js';
+export { entryCap } from './dirnode/directory.js';
+export type { CheckReport, VerifyReport, RepairReport, VerifiedShare } from './immutable/health.js';
+export type { UploadReport, UploadOptions, KeyChoice } from './immutable/upload.js';
+export { MAX_MUTABLE_SIZE } from './mutable/publish.js';
+export { UncoordinatedWriteError } from './mutable/mutable-file.js';
+export { availableErasureKernels, createReedSolomon } from './erasure/index.js';

@@ -1,0 +1,738 @@
+/**
+ * A storage node in a local folder (DESIGN §2: the embedded default).
+ *
+ * Layout:
+ *   node.json                     { format, version, id }
+ *   shares/<si[0..2]>/<si>/<shnum> one file per share; the two-letter level keeps folders small
+ *   tmp/<instance>/               temp files of one open LocalDirectoryNode, guarded by tmp/<instance>.lock
+ *   locks/<si>.<shnum>.lock       cross-process share locks (proper-lockfile, mkdir based)
+ *
+ * Every share appears by rename(2) of a fsynced temp file followed by a fsync of its folder, so a
+ * reader or a crash sees the old share or the new one, never a torn one.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { check as checkLock, lock } from 'proper-lockfile';
+import { z } from 'zod';
+import { base32Encode } from '../util/base32.js';
+import { ShareNotFoundError, StorageFullError, StorageNodeError } from './node.js';
+import type {
+  NodeSpace,
+  ShareInfo,
+  ShareTest,
+  ShareWriter,
+  StorageIndexText,
+  StorageNode,
+  TestAndSetResult,
+} from './node.js';
+
+// ---------------------------------------------------------------------------------------------
+// Checks shared by every backend (they guard file paths and object keys against the caller).
+
+const STORAGE_INDEX = /^[a-z2-7]{16,64}$/;
+const SHNUM_NAME = /^(?:0|[1-9][0-9]{0,2})$/;
+const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/**
+ * Throws RangeError unless `si` is lower-case base32 and `shnum` an integer 0..255: every backend
+ * calls it first, so that no caller can name a path or key outside the node ('../x').
+ */
+export function assertShareAddress(si: StorageIndexText, shnum: number): void {
+  if (typeof si !== 'string' || !STORAGE_INDEX.test(si)) {
+    throw new RangeError(`invalid storage index ${JSON.stringify(String(si).slice(0, 70))}`);
+  }
+  if (!Number.isInteger(shnum) || shnum < 0 || shnum > 255) {
+    throw new RangeError(`invalid share number ${String(shnum)}`);
+  }
+}
+
+export function assertByteRange(offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`invalid offset ${String(offset)}`);
+  if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`invalid length ${String(length)}`);
+}
+
+export function assertShareTest(test: ShareTest): void {
+  if (test === 'absent') return;
+  if (!(test.expected instanceof Uint8Array)) throw new RangeError('test.expected must be a Uint8Array');
+  assertByteRange(test.offset, test.expected.byteLength);
+}
+
+/**
+ * Whether `current` (the bytes at the tested range, or null when the share is absent) satisfies
+ * `test`. The comparison runs in constant time: test vectors hold version numbers and hashes today,
+ * but a node must not become a timing oracle if one ever carries a secret (Tahoe's write enabler).
+ */
+export function shareTestHolds(test: ShareTest, current: Uint8Array | null): boolean {
+  if (test === 'absent') return current === null;
+  if (current === null || current.byteLength !== test.expected.byteLength) return false;
+  return timingSafeEqual(current, test.expected);
+}
+
+/** The bytes a failed test reports: the tested range, or the whole share for an `'absent'` test. */
+export function testedRange(test: ShareTest): { offset: number; length: number } {
+  return test === 'absent'
+    ? { offset: 0, length: Number.MAX_SAFE_INTEGER }
+    : { offset: test.offset, length: test.expected.byteLength };
+}
+
+export function randomBase32(chars: number): string {
+  return base32Encode(randomBytes(Math.ceil((chars * 5) / 8))).slice(0, chars);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const NODE_FILE = 'node.json';
+const FORMAT = 'grid-sftp-local-node';
+const NodeFileSchema = z.object({
+  format: z.literal(FORMAT),
+  version: z.number().int(),
+  id: z.string().regex(NODE_ID),
+});
+
+/** A lock older than this is taken over: its holder died (live holders refresh it every stale/2). */
+const LOCK_STALE_MS = 10_000;
+/** Backoff that keeps trying for well over LOCK_STALE_MS, so a crashed holder's lock is taken over. */
+const LOCK_RETRIES = { retries: 100, factor: 1.3, minTimeout: 2, maxTimeout: 250, randomize: true };
+
+const isWindows = process.platform === 'win32';
+
+function errnoCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string'
+    ? err.code
+    : undefined;
+}
+
+function toNodeError(label: string, what: string, err: unknown): StorageNodeError {
+  if (err instanceof StorageNodeError) return err;
+  const code = errnoCode(err);
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new StorageFullError(label, { cause: err });
+  if (code === 'ELOCKED') {
+    return new StorageNodeError(label, `${what}: share is locked by another writer`, { cause: err });
+  }
+  const reason = err instanceof Error ? err.message : String(err);
+  return new StorageNodeError(label, `${what} failed: ${reason}`, { cause: err });
+}
+
+async function ignoring<T>(promise: Promise<T>, ...codes: string[]): Promise<T | undefined> {
+  try {
+    return await promise;
+  } catch (err) {
+    if (codes.length === 0 || codes.includes(errnoCode(err) ?? '')) return undefined;
+    throw err;
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  // Windows cannot open a folder for fsync; NTFS journals the rename itself.
+  if (isWindows) return;
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function writeFully(handle: FileHandle, data: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < data.byteLength) {
+    const { bytesWritten } = await handle.write(data, done, data.byteLength - done, position + done);
+    if (bytesWritten <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
+    done += bytesWritten;
+  }
+}
+
+/** Bytes at offset..offset+length (short at EOF), or null when the file does not exist. */
+async function readRange(file: string, offset: number, length: number): Promise<Uint8Array | null> {
+  const handle = await ignoring(open(file, 'r'), 'ENOENT');
+  if (handle === undefined) return null;
+  try {
+    const { size } = await handle.stat();
+    const wanted = Math.max(0, Math.min(length, size - offset));
+    const out = new Uint8Array(wanted);
+    let got = 0;
+    while (got < wanted) {
+      const { bytesRead } = await handle.read(out, got, wanted - got, offset + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got === wanted ? out : out.slice(0, got);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function sizeOf(file: string): Promise<number> {
+  return (await ignoring(stat(file), 'ENOENT'))?.size ?? 0;
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  return ((await ignoring(readdir(dir), 'ENOENT')) ?? []).sort();
+}
+
+async function writeFileDurably(file: string, text: string): Promise<void> {
+  const temp = `${file}.${randomBase32(8)}.tmp`;
+  try {
+    const handle = await open(temp, 'wx');
+    try {
+      await writeFully(handle, new TextEncoder().encode(text), 0);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (err) {
+    await ignoring(unlink(temp));
+    throw err;
+  }
+  await fsyncDir(resolve(file, '..'));
+}
+
+/** Serialises async critical sections per key, in arrival order, without polling. */
+class KeyedMutex {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  async run<T>(key: string, section: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    let release = (): void => undefined;
+    const mine = new Promise<void>((done) => (release = done));
+    const tail = previous.then(() => mine);
+    this.tails.set(key, tail);
+    await previous;
+    try {
+      return await section();
+    } finally {
+      release();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Temp space. Each open node writes its temp files in its own tmp/<instance>/ folder and holds a
+// proper-lockfile lock on it for as long as it is open. An opener sweeps every instance folder
+// whose lock is absent or stale, i.e. every leftover of a crashed or closed process, and never
+// the temp files of another live process sharing the folder (which a blind "delete all of tmp/"
+// would destroy mid-write).
+
+interface Scratch {
+  readonly dir: string;
+  release: () => Promise<void>;
+  lost: boolean;
+}
+
+async function claimScratch(tmpRoot: string): Promise<Scratch> {
+  const dir = join(tmpRoot, `i-${randomBase32(12)}`);
+  const scratch: Scratch = { dir, release: () => Promise.resolve(), lost: false };
+  // Lock first, then mkdir: a sweeping opener must never see the folder without its lock.
+  scratch.release = await lock(dir, {
+    realpath: false,
+    lockfilePath: `${dir}.lock`,
+    stale: LOCK_STALE_MS,
+    onCompromised: () => {
+      scratch.lost = true;
+    },
+  });
+  await mkdir(dir);
+  return scratch;
+}
+
+/** Removes the temp folders of dead instances; returns how many live (or just crashed) ones it left. */
+async function sweepScratch(tmpRoot: string): Promise<number> {
+  const bases = new Set((await listDir(tmpRoot)).map((name) => name.replace(/\.lock$/, '')));
+  let left = 0;
+  for (const base of bases) {
+    const dir = join(tmpRoot, base);
+    const held = await checkLock(dir, { realpath: false, lockfilePath: `${dir}.lock`, stale: LOCK_STALE_MS });
+    if (held) {
+      left++;
+      continue;
+    }
+    await rm(dir, { recursive: true, force: true });
+    // Instance names are random and never reused, so removing a dead instance's stale lock is safe.
+    await rm(`${dir}.lock`, { recursive: true, force: true });
+  }
+  return left;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** What a ShareWriter needs from its node, kept narrow so the writer cannot reach anything else. */
+interface WriterHost {
+  readonly id: string;
+  install(temp: string, si: StorageIndexText, shnum: number, size: number): Promise<void>;
+  forget(writer: LocalShareWriter): void;
+}
+
+class LocalShareWriter implements ShareWriter {
+  private position = 0;
+  private state: 'open' | 'committing' | 'committed' | 'aborted' = 'open';
+  private failure: StorageNodeError | undefined;
+  private tail: Promise<void> = Promise.resolve();
+  private discarded: Promise<void> | undefined;
+
+  constructor(
+    private readonly host: WriterHost,
+    private readonly handle: FileHandle,
+    private readonly temp: string,
+    private readonly si: StorageIndexText,
+    private readonly shnum: number,
+  ) {}
+
+  /** The chunk must stay unchanged until the returned promise settles (it is written, not copied). */
+  write(chunk: Uint8Array): Promise<void> {
+    if (this.state !== 'open') {
+      return Promise.reject(new StorageNodeError(this.host.id, `share writer is ${this.state}`));
+    }
+    // Writes are queued so that even un-awaited calls land in call order at the right offsets.
+    const step = this.tail.then(async () => {
+      if (this.failure !== undefined) throw this.failure;
+      try {
+        await writeFully(this.handle, chunk, this.position);
+        this.position += chunk.byteLength;
+      } catch (err) {
+        this.failure = toNodeError(this.host.id, 'writing share', err);
+        // Free the space at once: after ENOSPC the caller will only abort anyway.
+        await this.discard();
+        throw this.failure;
+      }
+    });
+    this.tail = step.catch(() => undefined);
+    return step;
+  }
+
+  async commit(): Promise<void> {
+    if (this.state !== 'open') throw new StorageNodeError(this.host.id, `share writer is ${this.state}`);
+    this.state = 'committing';
+    await this.tail;
+    if (this.failure !== undefined) {
+      this.state = 'aborted';
+      throw this.failure;
+    }
+    try {
+      await this.handle.sync();
+      await this.handle.close();
+      await this.host.install(this.temp, this.si, this.shnum, this.position);
+      this.state = 'committed';
+      this.host.forget(this);
+    } catch (err) {
+      this.state = 'aborted';
+      await this.discard();
+      throw toNodeError(this.host.id, 'committing share', err);
+    }
+  }
+
+  /** No-op once a commit has started: the commit decides. */
+  async abort(): Promise<void> {
+    if (this.state === 'open') this.state = 'aborted';
+    if (this.state !== 'aborted') return;
+    await this.tail;
+    await this.discard();
+  }
+
+  private discard(): Promise<void> {
+    this.discarded ??= (async () => {
+      this.host.forget(this);
+      await ignoring(this.handle.close());
+      await ignoring(unlink(this.temp));
+    })();
+    return this.discarded;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export class LocalDirectoryNode implements StorageNode {
+  readonly kind = 'local' as const;
+  private readonly sharesRoot: string;
+  private readonly tmpRoot: string;
+  private readonly locksRoot: string;
+  private readonly mutex = new KeyedMutex();
+  private readonly writers = new Set<LocalShareWriter>();
+  private readonly host: WriterHost;
+  private closed = false;
+  private lateSweep: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly id: string,
+    /** Absolute path of the node folder. */
+    readonly location: string,
+    /**
+     * Bytes of share files: walked once at open, then kept up to date by this instance's commits
+     * and deletes. Another process writing into the same folder is not seen until the next open;
+     * good enough for a usage gauge, and it saves walking millions of files per space() call.
+     */
+    private usedBytes: number,
+    private scratch: Promise<Scratch>,
+  ) {
+    this.sharesRoot = join(location, 'shares');
+    this.tmpRoot = join(location, 'tmp');
+    this.locksRoot = join(location, 'locks');
+    this.host = {
+      id,
+      install: (temp, si, shnum, size) =>
+        this.withShareLock(si, shnum, async (assertHeld) => {
+          assertHeld();
+          await this.install(temp, si, shnum, size);
+        }),
+      forget: (writer) => this.writers.delete(writer),
+    };
+  }
+
+  /** Makes a new node in `dir` (created if needed), which must be empty. */
+  static async create(dir: string, options: { id?: string } = {}): Promise<LocalDirectoryNode> {
+    const location = resolve(dir);
+    const id = options.id ?? `n-${randomBase32(10)}`;
+    if (!NODE_ID.test(id)) throw new RangeError(`invalid node id ${JSON.stringify(id)}`);
+    try {
+      await mkdir(location, { recursive: true });
+      const entries = await readdir(location);
+      if (entries.includes(NODE_FILE)) {
+        throw new StorageNodeError(location, 'already holds a storage node: open it instead of creating one');
+      }
+      if (entries.length > 0) {
+        throw new StorageNodeError(
+          location,
+          'folder is not empty and is not a storage node; refusing to use it',
+        );
+      }
+      // node.json goes first: a folder with it is a node, and open() makes the rest.
+      await writeFileDurably(
+        join(location, NODE_FILE),
+        `${JSON.stringify({ format: FORMAT, version: 1, id })}\n`,
+      );
+    } catch (err) {
+      throw toNodeError(location, 'creating node', err);
+    }
+    return LocalDirectoryNode.open(location);
+  }
+
+  /** Opens an existing node folder, sweeping temp files left by crashed processes. */
+  static async open(dir: string): Promise<LocalDirectoryNode> {
+    const location = resolve(dir);
+    const id = await readNodeFile(location);
+    try {
+      const tmpRoot = join(location, 'tmp');
+      for (const sub of ['shares', 'tmp', 'locks']) await mkdir(join(location, sub), { recursive: true });
+      const leftAlive = await sweepScratch(tmpRoot);
+      const used = await walkUsage(join(location, 'shares'));
+      const scratch = await claimScratch(tmpRoot);
+      const node = new LocalDirectoryNode(id, location, used, Promise.resolve(scratch));
+      // A process that crashed just before this open still had fresh locks; once they have gone
+      // stale, sweep again, or its temp files would wait for the next open.
+      if (leftAlive > 0) node.sweepLater();
+      return node;
+    } catch (err) {
+      throw toNodeError(id, 'opening node', err);
+    }
+  }
+
+  async createShare(si: StorageIndexText, shnum: number): Promise<ShareWriter> {
+    this.assertOpen();
+    assertShareAddress(si, shnum);
+    try {
+      const temp = join(await this.scratchDir(), `${si}.${shnum}.${randomBase32(8)}.tmp`);
+      const writer = new LocalShareWriter(this.host, await open(temp, 'wx'), temp, si, shnum);
+      this.writers.add(writer);
+      return writer;
+    } catch (err) {
+      throw toNodeError(this.id, 'creating share', err);
+    }
+  }
+
+  async readShare(si: StorageIndexText, shnum: number, offset: number, length: number): Promise<Uint8Array> {
+    this.assertOpen();
+    assertShareAddress(si, shnum);
+    assertByteRange(offset, length);
+    let bytes: Uint8Array | null;
+    try {
+      bytes = await readRange(this.sharePath(si, shnum), offset, length);
+    } catch (err) {
+      throw toNodeError(this.id, 'reading share', err);
+    }
+    if (bytes === null) throw new ShareNotFoundError(this.id, si, shnum);
+    return bytes;
+  }
+
+  async listShares(si: StorageIndexText): Promise<ShareInfo[]> {
+    this.assertOpen();
+    assertShareAddress(si, 0);
+    try {
+      const shares: ShareInfo[] = [];
+      for (const name of await listDir(this.shareDir(si))) {
+        if (!SHNUM_NAME.test(name) || Number(name) > 255) continue;
+        const info = await ignoring(stat(join(this.shareDir(si), name)), 'ENOENT');
+        if (info?.isFile()) shares.push({ shnum: Number(name), size: info.size });
+      }
+      return shares.sort((a, b) => a.shnum - b.shnum);
+    } catch (err) {
+      throw toNodeError(this.id, 'listing shares', err);
+    }
+  }
+
+  async deleteShare(si: StorageIndexText, shnum: number): Promise<void> {
+    this.assertOpen();
+    assertShareAddress(si, shnum);
+    try {
+      // Under the share lock so a delete cannot land between another writer's test and rename.
+      await this.withShareLock(si, shnum, async () => {
+        const file = this.sharePath(si, shnum);
+        const size = await sizeOf(file);
+        const removed = await ignoring(
+          unlink(file).then(() => true),
+          'ENOENT',
+        );
+        if (removed !== true) return;
+        this.usedBytes -= size;
+        await ignoring(fsyncDir(this.shareDir(si)), 'ENOENT');
+        // Tidy empty folders; install() retries if it races with this.
+        await ignoring(rmdir(this.shareDir(si)));
+        await ignoring(rmdir(join(this.sharesRoot, si.slice(0, 2))));
+      });
+    } catch (err) {
+      throw toNodeError(this.id, 'deleting share', err);
+    }
+  }
+
+  async testAndSetShare(
+    si: StorageIndexText,
+    shnum: number,
+    test: ShareTest,
+    data: Uint8Array,
+  ): Promise<TestAndSetResult> {
+    this.assertOpen();
+    assertShareAddress(si, shnum);
+    assertShareTest(test);
+    // The new bytes are written and fsynced before taking the lock, to keep the lock short.
+    const temp = await this.writeTemp(si, shnum, data);
+    let installed = false;
+    try {
+      // Why check and rename sit under one lock: each writer reads the share, compares it with what it
+      // expects, and only then renames its version into place. If two uncoordinated writers A and B
+      // could interleave (A checks, B checks, A renames, B renames), both would see version v, both
+      // would pass, and B would silently erase A's update. Holding the share lock across
+      // check-then-rename makes that pair one atomic step for every process using this folder: B's
+      // check runs after A's rename, sees v+1, fails and hands B the current bytes so it can redo its
+      // change on top of A's. Readers take no lock; the rename is atomic, so they see a whole share.
+      // The in-process mutex queues this process's writers without polling, so only one of them at a
+      // time contends for the cross-process lock file.
+      return await this.withShareLock(si, shnum, async (assertHeld) => {
+        const range = testedRange(test);
+        const current = await readRange(this.sharePath(si, shnum), range.offset, range.length);
+        if (!shareTestHolds(test, current)) return { ok: false, current };
+        assertHeld();
+        await this.install(temp, si, shnum, data.byteLength);
+        installed = true;
+        return { ok: true };
+      });
+    } catch (err) {
+      throw toNodeError(this.id, 'test-and-set', err);
+    } finally {
+      if (!installed) await ignoring(unlink(temp));
+    }
+  }
+
+  async *listStorageIndexes(): AsyncIterable<StorageIndexText> {
+    this.assertOpen();
+    let prefixes: string[];
+    try {
+      prefixes = await listDir(this.sharesRoot);
+    } catch (err) {
+      throw toNodeError(this.id, 'listing storage indexes', err);
+    }
+    for (const prefix of prefixes) {
+      let indexes: string[];
+      try {
+        indexes = await listDir(join(this.sharesRoot, prefix));
+      } catch (err) {
+        throw toNodeError(this.id, 'listing storage indexes', err);
+      }
+      for (const si of indexes) {
+        if (!STORAGE_INDEX.test(si) || !si.startsWith(prefix)) continue;
+        // A folder can be left empty by a crash between unlink and rmdir; it holds no shares.
+        if ((await this.listShares(si)).length > 0) yield si;
+      }
+    }
+  }
+
+  async space(): Promise<NodeSpace> {
+    this.assertOpen();
+    try {
+      const fs = await statfs(this.location);
+      return {
+        totalBytes: fs.bsize * fs.blocks,
+        freeBytes: fs.bsize * fs.bavail,
+        usedBytes: Math.max(0, this.usedBytes),
+      };
+    } catch (err) {
+      throw toNodeError(this.id, 'reading free space', err);
+    }
+  }
+
+  /** Aborts unfinished writers and releases this instance's temp folder. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.lateSweep);
+    await Promise.all([...this.writers].map((writer) => writer.abort()));
+    const scratch = await ignoring(this.scratch);
+    if (scratch === undefined) return;
+    await ignoring(rm(scratch.dir, { recursive: true, force: true }));
+    await ignoring(scratch.release());
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private sweepLater(): void {
+    this.lateSweep = setTimeout(() => {
+      if (!this.closed) void ignoring(sweepScratch(this.tmpRoot));
+    }, LOCK_STALE_MS + 1_000);
+    this.lateSweep.unref();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StorageNodeError(this.id, 'node is closed');
+  }
+
+  private shareDir(si: StorageIndexText): string {
+    return join(this.sharesRoot, si.slice(0, 2), si);
+  }
+
+  private sharePath(si: StorageIndexText, shnum: number): string {
+    return join(this.shareDir(si), String(shnum));
+  }
+
+  /** This instance's temp folder, re-claimed if another opener took it over (our lock went stale). */
+  private async scratchDir(): Promise<string> {
+    const current = this.scratch;
+    const scratch = await current;
+    if (!scratch.lost) return scratch.dir;
+    if (this.scratch === current) {
+      const next = claimScratch(this.tmpRoot);
+      this.scratch = next;
+      // On failure go back to the lost one, so that the next call tries again.
+      void next.catch(() => {
+        if (this.scratch === next) this.scratch = current;
+      });
+    }
+    return (await this.scratch).dir;
+  }
+
+  private async writeTemp(si: StorageIndexText, shnum: number, data: Uint8Array): Promise<string> {
+    let temp: string | undefined;
+    let handle: FileHandle | undefined;
+    try {
+      temp = join(await this.scratchDir(), `${si}.${shnum}.${randomBase32(8)}.tmp`);
+      handle = await open(temp, 'wx');
+      await writeFully(handle, data, 0);
+      await handle.sync();
+      await handle.close();
+      return temp;
+    } catch (err) {
+      await ignoring(handle?.close() ?? Promise.resolve());
+      if (temp !== undefined) await ignoring(unlink(temp));
+      throw toNodeError(this.id, 'writing share', err);
+    }
+  }
+
+  /** Renames a fsynced temp file over the share and makes the rename durable. Call under the share lock. */
+  private async install(temp: string, si: StorageIndexText, shnum: number, size: number): Promise<void> {
+    const dir = this.shareDir(si);
+    const file = this.sharePath(si, shnum);
+    const previous = await sizeOf(file);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if ((await mkdir(dir, { recursive: true })) !== undefined) {
+          // New folders must be durable too, or a crash could lose the share with its folder entry.
+          await fsyncDir(join(this.sharesRoot, si.slice(0, 2)));
+          await fsyncDir(this.sharesRoot);
+        }
+        await rename(temp, file);
+        break;
+      } catch (err) {
+        // ENOENT: a delete of a sibling share removed the (then empty) folder between our mkdir and
+        // rename. Try again, unless it is our temp file that is gone.
+        if (errnoCode(err) !== 'ENOENT' || attempt >= 5 || (await sizeOf(temp)) !== size) throw err;
+      }
+    }
+    await fsyncDir(dir);
+    this.usedBytes += size - previous;
+  }
+
+  /**
+   * Runs `section` holding the share's lock: first this instance's in-process mutex, then the
+   * cross-process lock file. `assertHeld` throws if the lock file was taken over (we stalled for
+   * longer than LOCK_STALE_MS); call it right before making a change visible.
+   */
+  private withShareLock<T>(
+    si: StorageIndexText,
+    shnum: number,
+    section: (assertHeld: () => void) => Promise<T>,
+  ): Promise<T> {
+    return this.mutex.run(`${si}/${shnum}`, async () => {
+      const target = join(this.locksRoot, `${si}.${shnum}`);
+      let compromised: Error | undefined;
+      const release = await lock(target, {
+        realpath: false,
+        lockfilePath: `${target}.lock`,
+        stale: LOCK_STALE_MS,
+        retries: LOCK_RETRIES,
+        onCompromised: (err) => {
+          compromised = err;
+        },
+      });
+      try {
+        return await section(() => {
+          if (compromised !== undefined) {
+            throw new StorageNodeError(this.id, 'share lock was lost (stalled past the stale timeout)', {
+              cause: compromised,
+            });
+          }
+        });
+      } finally {
+        // Rejects when the lock was compromised; there is nothing left to release then.
+        await ignoring(release());
+      }
+    });
+  }
+}
+
+async function readNodeFile(location: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(join(location, NODE_FILE), 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') {
+      throw new StorageNodeError(location, `not a storage node folder (no ${NODE_FILE})`, { cause: err });
+    }
+    throw toNodeError(location, `reading ${NODE_FILE}`, err);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new StorageNodeError(location, `${NODE_FILE} is corrupt (not JSON)`, { cause: err });
+  }
+  const parsed = NodeFileSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new StorageNodeError(location, `${NODE_FILE} is corrupt: ${z.prettifyError(parsed.error)}`);
+  }
+  if (parsed.data.version !== 1) {
+    throw new StorageNodeError(location, `${NODE_FILE} has unsupported version ${parsed.data.version}`);
+  }
+  return parsed.data.id;
+}
+
+async function walkUsage(sharesRoot: string): Promise<number> {
+  let total = 0;
+  for (const prefix of await listDir(sharesRoot)) {
+    for (const si of await listDir(join(sharesRoot, prefix))) {
+      for (const name of await listDir(join(sharesRoot, prefix, si))) {
+        if (SHNUM_NAME.test(name)) total += await sizeOf(join(sharesRoot, prefix, si, name));
+      }
+    }
+  }
+  return total;
+}

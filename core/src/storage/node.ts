@@ -1,0 +1,97 @@
+/**
+ * The one small interface every storage backend implements (DESIGN §2). A node stores opaque
+ * share bytes under (storage index, share number); it never sees keys or plaintext and never
+ * parses a share, so a node can be a local folder, an SFTP server or an object store.
+ */
+
+/** Lower-case base32 text of a 16-byte storage index. */
+export type StorageIndexText = string;
+
+export type StorageNodeKind = 'local' | 'sftp' | 's3' | 'memory';
+
+export interface ShareInfo {
+  readonly shnum: number;
+  readonly size: number;
+}
+
+export interface NodeSpace {
+  /** Bytes the backing store holds in all (the whole filesystem for a local folder). */
+  readonly totalBytes: number;
+  /** Bytes still available for new shares. */
+  readonly freeBytes: number;
+  /** Bytes taken by this node's shares. */
+  readonly usedBytes: number;
+}
+
+/** A share being written: chunks are appended in order; nothing is visible before commit. */
+export interface ShareWriter {
+  write(chunk: Uint8Array): Promise<void>;
+  /** Makes the share durable and visible atomically (replacing any previous share). */
+  commit(): Promise<void>;
+  /** Drops everything written; safe to call after a failed write or twice. */
+  abort(): Promise<void>;
+}
+
+/**
+ * A test vector for a mutable share: the write goes ahead only if the current share's bytes at
+ * `offset` equal `expected` (Tahoe's test-and-set). `'absent'` demands that no share exists.
+ */
+export type ShareTest = { readonly offset: number; readonly expected: Uint8Array } | 'absent';
+
+export type TestAndSetResult =
+  | { readonly ok: true }
+  /** `current` holds the current bytes at the tested range, or null when there is no share. */
+  | { readonly ok: false; readonly current: Uint8Array | null };
+
+export interface StorageNode {
+  /** Stable id, unique in the grid; also keys the permuted ring. */
+  readonly id: string;
+  readonly kind: StorageNodeKind;
+  /** Where it is, for people (a folder path, a URL); never a secret. */
+  readonly location: string;
+
+  /** Starts writing an immutable share (replacing an existing one only at commit). */
+  createShare(si: StorageIndexText, shnum: number): Promise<ShareWriter>;
+  /** Up to `length` bytes from `offset`; shorter at the end of the share. Throws ShareNotFoundError. */
+  readShare(si: StorageIndexText, shnum: number, offset: number, length: number): Promise<Uint8Array>;
+  /** The shares this node holds for a storage index (empty when none). */
+  listShares(si: StorageIndexText): Promise<ShareInfo[]>;
+  /** Removes a share; removing a missing share is not an error. */
+  deleteShare(si: StorageIndexText, shnum: number): Promise<void>;
+  /** Atomically replaces a mutable share with `data` if `test` holds. */
+  testAndSetShare(
+    si: StorageIndexText,
+    shnum: number,
+    test: ShareTest,
+    data: Uint8Array,
+  ): Promise<TestAndSetResult>;
+  /** Every storage index this node holds shares for (for repair sweeps and usage). */
+  listStorageIndexes(): AsyncIterable<StorageIndexText>;
+  space(): Promise<NodeSpace>;
+  close(): Promise<void>;
+}
+
+export class StorageNodeError extends Error {
+  constructor(
+    readonly nodeId: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`storage node ${nodeId}: ${message}`, options);
+    this.name = 'StorageNodeError';
+  }
+}
+
+export class ShareNotFoundError extends StorageNodeError {
+  constructor(nodeId: string, si: StorageIndexText, shnum: number) {
+    super(nodeId, `no share ${shnum} of ${si.slice(0, 8)}…`);
+    this.name = 'ShareNotFoundError';
+  }
+}
+
+export class StorageFullError extends StorageNodeError {
+  constructor(nodeId: string, options?: { cause?: unknown }) {
+    super(nodeId, 'no space left', options);
+    this.name = 'StorageFullError';
+  }
+}

@@ -1,0 +1,91 @@
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { decodeSegment, encodeSegment, hashBlocks, regenerateBlocks } from '../immutable/segment-codec.js';
+import type {
+  DecodeSegmentInput,
+  DecodedSegment,
+  EncodeSegmentInput,
+  EncodedSegment,
+  RegenerateInput,
+} from '../immutable/segment-codec.js';
+import { contentChunkHash } from '../immutable/convergence.js';
+import { compiledSibling } from '../util/worker-url.js';
+
+/**
+ * Runs segment work (AES, Reed-Solomon, SHA-256) on worker threads so the event loop stays free
+ * for I/O and, on a 2-core machine, hashing and coding use both cores. We use piscina (a
+ * well-kept pool: queueing, transfer of results, clean shutdown) rather than our own pool. With
+ * `threads: 0` everything runs inline, which small files and tests of the logic prefer.
+ */
+export interface SegmentWork {
+  encode(input: EncodeSegmentInput): Promise<EncodedSegment>;
+  decode(input: DecodeSegmentInput): Promise<DecodedSegment>;
+  regenerate(input: RegenerateInput): Promise<Uint8Array[]>;
+  hashBlocks(blocks: Uint8Array[]): Promise<Uint8Array>;
+  chunkHash(chunk: Uint8Array): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+export function defaultThreadCount(): number {
+  return Math.min(4, availableParallelism());
+}
+
+export function createSegmentWork(threads = defaultThreadCount()): SegmentWork {
+  return threads <= 0 ? inlineWork : new PooledWork(threads);
+}
+
+const inlineWork: SegmentWork = {
+  encode: (input) => Promise.resolve(encodeSegment(input)),
+  decode: (input) => Promise.resolve(decodeSegment(input)),
+  regenerate: (input) => Promise.resolve(regenerateBlocks(input)),
+  hashBlocks: (blocks) => Promise.resolve(hashBlocks(blocks)),
+  chunkHash: (chunk) => Promise.resolve(contentChunkHash(chunk)),
+  close: () => Promise.resolve(),
+};
+
+class PooledWork implements SegmentWork {
+  private pool: Piscina | undefined;
+
+  constructor(private readonly threads: number) {}
+
+  private get piscina(): Piscina {
+    this.pool ??= new Piscina({
+      filename: compiledSibling(import.meta.url, './segment-worker.js').href,
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      idleTimeout: 30_000,
+    });
+    return this.pool;
+  }
+
+  encode(input: EncodeSegmentInput): Promise<EncodedSegment> {
+    // The plaintext is moved to the worker: callers hand over a buffer they no longer use.
+    return this.run('encode', input, [input.plaintext.buffer]);
+  }
+
+  decode(input: DecodeSegmentInput): Promise<DecodedSegment> {
+    return this.run('decode', input, []);
+  }
+
+  regenerate(input: RegenerateInput): Promise<Uint8Array[]> {
+    return this.run('regenerate', input, []);
+  }
+
+  hashBlocks(blocks: Uint8Array[]): Promise<Uint8Array> {
+    return this.run('hash', { blocks }, []);
+  }
+
+  chunkHash(chunk: Uint8Array): Promise<Uint8Array> {
+    return this.run('chunkHash', { chunk }, [chunk.buffer]);
+  }
+
+  private async run<T>(name: string, input: unknown, transferList: ArrayBufferLike[]): Promise<T> {
+    return (await this.piscina.run(input, { name, transferList: transferList as ArrayBuffer[] })) as T;
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.destroy();
+  }
+}

@@ -1,0 +1,158 @@
+// A full disk must surface as StorageFullError, leave nothing visible, and not wedge the node.
+// Two ways: a real 1 MiB tmpfs (needs root; skipped with the reason otherwise) and injected errors.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, open, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { base32Encode } from '../../src/util/base32.js';
+import { LocalDirectoryNode, StorageFullError, StorageNodeError } from '../../src/storage/index.js';
+
+const newSi = (): string => base32Encode(randomBytes(16));
+const KiB = 1024;
+
+async function tempFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(join(dir, 'tmp'), { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
+}
+
+async function shareCount(node: LocalDirectoryNode): Promise<number> {
+  let count = 0;
+  for await (const si of node.listStorageIndexes()) count += (await node.listShares(si)).length;
+  return count;
+}
+
+describe('LocalDirectoryNode on a full file system (1 MiB tmpfs)', () => {
+  let mountPoint = '';
+  let skipReason: string | undefined;
+  let node: LocalDirectoryNode | undefined;
+
+  beforeAll(async () => {
+    mountPoint = await mkdtemp(join(tmpdir(), 'grid-tmpfs-'));
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { stdio: 'pipe' });
+    } catch (err) {
+      skipReason = `cannot mount a tmpfs here (needs root / CAP_SYS_ADMIN): ${String(err).split('\n')[0]}`;
+    }
+  });
+
+  afterAll(async () => {
+    if (skipReason === undefined) execFileSync('umount', [mountPoint], { stdio: 'pipe' });
+    await rm(mountPoint, { recursive: true, force: true });
+  });
+
+  beforeEach(async (ctx) => {
+    ctx.skip(skipReason !== undefined, skipReason);
+    node = await LocalDirectoryNode.create(join(mountPoint, 'node'));
+  });
+
+  afterEach(async () => {
+    await node?.close();
+    node = undefined;
+    if (skipReason === undefined) await rm(join(mountPoint, 'node'), { recursive: true, force: true });
+  });
+
+  it('reports the tmpfs size as total space', async () => {
+    const space = await node!.space();
+    expect(space.totalBytes).toBe(1024 * KiB);
+    expect(space.freeBytes).toBeLessThanOrEqual(space.totalBytes);
+    expect(space.freeBytes).toBeGreaterThan(900 * KiB);
+  });
+
+  it('turns ENOSPC during a streamed write into StorageFullError, frees the space, and keeps working', async () => {
+    const si = newSi();
+    const freeBefore = (await node!.space()).freeBytes;
+    const writer = await node!.createShare(si, 0);
+    const error = await (async () => {
+      for (let i = 0; i < 40; i++) await writer.write(randomBytes(64 * KiB));
+      await writer.commit();
+    })().catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(StorageFullError);
+    expect((error as StorageFullError).cause).toMatchObject({ code: 'ENOSPC' });
+    await writer.abort();
+
+    expect(await node!.listShares(si)).toEqual([]);
+    expect(await shareCount(node!)).toBe(0);
+    expect(await tempFiles(node!.location)).toEqual([]);
+    const space = await node!.space();
+    expect(space.usedBytes).toBe(0);
+    expect(space.freeBytes).toBe(freeBefore);
+
+    const small = await node!.createShare(si, 1);
+    await small.write(new Uint8Array([1, 2, 3]));
+    await small.commit();
+    expect(await node!.readShare(si, 1, 0, 10)).toEqual(new Uint8Array([1, 2, 3]));
+  });
+
+  it('turns ENOSPC in test-and-set into StorageFullError and leaves the old share', async () => {
+    const si = newSi();
+    expect(await node!.testAndSetShare(si, 0, 'absent', new Uint8Array([1]))).toEqual({ ok: true });
+    await expect(
+      node!.testAndSetShare(
+        si,
+        0,
+        { offset: 0, expected: new Uint8Array([1]) },
+        new Uint8Array(2 * 1024 * KiB),
+      ),
+    ).rejects.toBeInstanceOf(StorageFullError);
+    expect(await node!.readShare(si, 0, 0, 10)).toEqual(new Uint8Array([1]));
+    expect(await tempFiles(node!.location)).toEqual([]);
+    expect(
+      await node!.testAndSetShare(si, 0, { offset: 0, expected: new Uint8Array([1]) }, new Uint8Array([2])),
+    ).toEqual({ ok: true });
+  });
+});
+
+describe('LocalDirectoryNode with injected file system errors', () => {
+  let root: string;
+  let node: LocalDirectoryNode;
+  let fileHandleProto: { write: (...args: unknown[]) => Promise<unknown> };
+
+  const failure = (code: string): Error => Object.assign(new Error(`${code}: simulated`), { code });
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'grid-inject-'));
+    node = await LocalDirectoryNode.create(join(root, 'node'));
+    const handle = await open(join(root, 'node', 'node.json'), 'r');
+    fileHandleProto = Object.getPrototypeOf(handle) as typeof fileHandleProto;
+    await handle.close();
+  });
+
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await node.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it.each(['ENOSPC', 'EDQUOT'])('maps %s on a share write to StorageFullError', async (code) => {
+    const si = newSi();
+    const writer = await node.createShare(si, 0);
+    await writer.write(new Uint8Array(100));
+    vi.spyOn(fileHandleProto, 'write').mockRejectedValueOnce(failure(code));
+    await expect(writer.write(new Uint8Array(100))).rejects.toBeInstanceOf(StorageFullError);
+    await expect(writer.commit()).rejects.toBeInstanceOf(StorageFullError);
+    await writer.abort();
+    expect(await node.listShares(si)).toEqual([]);
+    expect(await tempFiles(node.location)).toEqual([]);
+
+    vi.spyOn(fileHandleProto, 'write').mockRejectedValueOnce(failure(code));
+    await expect(node.testAndSetShare(si, 0, 'absent', new Uint8Array(5))).rejects.toBeInstanceOf(
+      StorageFullError,
+    );
+    expect(await node.listShares(si)).toEqual([]);
+    expect(await tempFiles(node.location)).toEqual([]);
+    expect(await node.testAndSetShare(si, 0, 'absent', new Uint8Array(5))).toEqual({ ok: true });
+  });
+
+  it('wraps other errors in StorageNodeError with the cause', async () => {
+    const writer = await node.createShare(newSi(), 0);
+    vi.spyOn(fileHandleProto, 'write').mockRejectedValueOnce(failure('EIO'));
+    const error = await writer.write(new Uint8Array(1)).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(StorageNodeError);
+    expect(error).not.toBeInstanceOf(StorageFullError);
+    expect((error as Error).message).toMatch(/EIO/);
+    expect((error as Error).cause).toMatchObject({ code: 'EIO' });
+    await writer.abort();
+  });
+});

@@ -1,0 +1,182 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { base32Encode } from '../../src/util/base32.js';
+import { LocalDirectoryNode, StorageNodeError } from '../../src/storage/index.js';
+
+const newSi = (): string => base32Encode(randomBytes(16));
+const MiB = 1024 * 1024;
+
+let root: string;
+const opened: LocalDirectoryNode[] = [];
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'grid-local-'));
+});
+
+afterEach(async () => {
+  for (const node of opened.splice(0)) await node.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+async function create(dir = join(root, 'node'), options: { id?: string } = {}): Promise<LocalDirectoryNode> {
+  const node = await LocalDirectoryNode.create(dir, options);
+  opened.push(node);
+  return node;
+}
+
+async function open(dir = join(root, 'node')): Promise<LocalDirectoryNode> {
+  const node = await LocalDirectoryNode.open(dir);
+  opened.push(node);
+  return node;
+}
+
+/** Every file under `dir`, relative, sorted. */
+async function tree(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
+    .sort();
+}
+
+describe('LocalDirectoryNode', () => {
+  it('creates a node folder with node.json and a fresh id', async () => {
+    const node = await create();
+    expect(node.kind).toBe('local');
+    expect(node.location).toBe(join(root, 'node'));
+    expect(node.id).toMatch(/^n-[a-z2-7]{10}$/);
+    const json = JSON.parse(await readFile(join(root, 'node', 'node.json'), 'utf8')) as unknown;
+    expect(json).toEqual({ format: 'grid-sftp-local-node', version: 1, id: node.id });
+    const other = await create(join(root, 'other'));
+    expect(other.id).not.toBe(node.id);
+    expect((await create(join(root, 'named'), { id: 'n-mine' })).id).toBe('n-mine');
+    await expect(LocalDirectoryNode.create(join(root, 'bad'), { id: '../x' })).rejects.toBeInstanceOf(
+      RangeError,
+    );
+  });
+
+  it('round-trips a multi-MiB share written in many chunks, with ranged reads', async () => {
+    const node = await create();
+    const si = newSi();
+    const data = randomBytes(5 * MiB + 12345);
+    const writer = await node.createShare(si, 4);
+    for (let at = 0, size = 1; at < data.length; at += size, size = (size * 7 + 3) % 300_000) {
+      await writer.write(data.subarray(at, at + size));
+    }
+    await writer.commit();
+
+    expect(await node.listShares(si)).toEqual([{ shnum: 4, size: data.length }]);
+    const whole = await node.readShare(si, 4, 0, Number.MAX_SAFE_INTEGER);
+    expect(createHash('sha256').update(whole).digest('hex')).toBe(
+      createHash('sha256').update(data).digest('hex'),
+    );
+    expect(await node.readShare(si, 4, 3 * MiB, 1000)).toEqual(
+      new Uint8Array(data.subarray(3 * MiB, 3 * MiB + 1000)),
+    );
+    expect(await node.readShare(si, 4, data.length - 10, 1000)).toEqual(new Uint8Array(data.subarray(-10)));
+    expect((await node.readShare(si, 4, data.length, 1000)).byteLength).toBe(0);
+    expect((await node.readShare(si, 4, data.length + 1, 1000)).byteLength).toBe(0);
+    expect((await node.space()).usedBytes).toBe(data.length);
+  });
+
+  it('keeps its id, shares and usage across close and reopen', async () => {
+    const node = await create();
+    const si = newSi();
+    const writer = await node.createShare(si, 0);
+    await writer.write(new Uint8Array([1, 2, 3]));
+    await writer.commit();
+    await node.testAndSetShare(si, 9, 'absent', new Uint8Array(10));
+    await node.close();
+
+    const again = await open();
+    expect(again.id).toBe(node.id);
+    expect(await again.readShare(si, 0, 0, 3)).toEqual(new Uint8Array([1, 2, 3]));
+    expect(await again.listShares(si)).toEqual([
+      { shnum: 0, size: 3 },
+      { shnum: 9, size: 10 },
+    ]);
+    expect((await again.space()).usedBytes).toBe(13);
+  });
+
+  it('refuses to open a folder that is not a node, with a clear error', async () => {
+    await mkdir(join(root, 'plain'));
+    await expect(LocalDirectoryNode.open(join(root, 'plain'))).rejects.toThrow(/not a storage node folder/);
+    await expect(LocalDirectoryNode.open(join(root, 'missing'))).rejects.toThrow(/not a storage node folder/);
+
+    await mkdir(join(root, 'corrupt'));
+    await writeFile(join(root, 'corrupt', 'node.json'), '{ nope');
+    await expect(LocalDirectoryNode.open(join(root, 'corrupt'))).rejects.toThrow(/corrupt \(not JSON\)/);
+    await writeFile(
+      join(root, 'corrupt', 'node.json'),
+      JSON.stringify({ format: 'something-else', id: 'x' }),
+    );
+    await expect(LocalDirectoryNode.open(join(root, 'corrupt'))).rejects.toThrow(/node\.json is corrupt/);
+    await writeFile(
+      join(root, 'corrupt', 'node.json'),
+      JSON.stringify({ format: 'grid-sftp-local-node', version: 2, id: 'n-x' }),
+    );
+    await expect(LocalDirectoryNode.open(join(root, 'corrupt'))).rejects.toThrow(/unsupported version 2/);
+    await expect(LocalDirectoryNode.open(join(root, 'corrupt'))).rejects.toBeInstanceOf(StorageNodeError);
+  });
+
+  it('refuses to create a node over a non-empty folder or an existing node', async () => {
+    await mkdir(join(root, 'busy'));
+    await writeFile(join(root, 'busy', 'holiday.jpg'), 'not ours');
+    await expect(LocalDirectoryNode.create(join(root, 'busy'))).rejects.toThrow(/not empty/);
+    expect(await readdir(join(root, 'busy'))).toEqual(['holiday.jpg']);
+
+    await create(join(root, 'node'));
+    await expect(LocalDirectoryNode.create(join(root, 'node'))).rejects.toThrow(
+      /already holds a storage node/,
+    );
+  });
+
+  it('stores shares under shares/<2 chars>/<si>/<shnum> and nothing escapes the folder', async () => {
+    const node = await create();
+    const si = newSi();
+    const writer = await node.createShare(si, 12);
+    await writer.write(new Uint8Array([7]));
+    await writer.commit();
+    for (const bad of ['../x', '../../etc', 'ab/../../x', '.', `${si.slice(0, 20)}\0`]) {
+      await expect(node.createShare(bad, 0)).rejects.toBeInstanceOf(RangeError);
+      await expect(node.testAndSetShare(bad, 0, 'absent', new Uint8Array(1))).rejects.toBeInstanceOf(
+        RangeError,
+      );
+    }
+    await expect(node.readShare(si, '../12' as unknown as number, 0, 1)).rejects.toBeInstanceOf(RangeError);
+    expect(await tree(root)).toEqual(['node/node.json', `node/shares/${si.slice(0, 2)}/${si}/12`]);
+  });
+
+  it('ignores stray files in the share folders', async () => {
+    const node = await create();
+    const si = newSi();
+    await node.testAndSetShare(si, 1, 'absent', new Uint8Array(3));
+    const dir = join(root, 'node', 'shares', si.slice(0, 2));
+    await writeFile(join(dir, si, 'notes.txt'), 'x');
+    await writeFile(join(dir, si, '0256'), 'x');
+    await mkdir(join(dir, 'not-an-index'));
+    expect(await node.listShares(si)).toEqual([{ shnum: 1, size: 3 }]);
+    const indexes: string[] = [];
+    for await (const index of node.listStorageIndexes()) indexes.push(index);
+    expect(indexes).toEqual([si]);
+  });
+
+  it('reports plausible space figures from the file system', async () => {
+    const node = await create();
+    const space = await node.space();
+    expect(space.totalBytes).toBeGreaterThan(0);
+    expect(space.freeBytes).toBeGreaterThanOrEqual(0);
+    expect(space.freeBytes).toBeLessThanOrEqual(space.totalBytes);
+    expect(space.usedBytes).toBe(0);
+    const si = newSi();
+    const writer = await node.createShare(si, 0);
+    await writer.write(new Uint8Array(MiB));
+    await writer.commit();
+    expect((await node.space()).usedBytes).toBe(MiB);
+    await node.deleteShare(si, 0);
+    expect((await node.space()).usedBytes).toBe(0);
+  });
+});
