@@ -8,7 +8,16 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'app/**', 'coverage/**', 'test-results/**', 'core/src/erasure/gf256-simd.wasm.ts'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'app/**',
+      'coverage/**',
+      'test-results/**',
+      'core/src/erasure/gf256-simd.wasm.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -39,8 +48,14 @@ export default tseslint.config(
           patterns: [
             { group: ['electron', 'electron/*'], message: 'core is Node-only: no electron (DESIGN §1).' },
             { group: ['ssh2', 'ssh2/*'], message: 'core knows nothing of SSH (DESIGN §1).' },
-            { group: ['react', 'react-dom', 'react/*', 'react-dom/*', 'zustand'], message: 'core has no UI (DESIGN §1).' },
-            { group: ['@grid-sftp/main', '@grid-sftp/renderer', '**/main/src/**', '**/renderer/src/**'], message: 'core imports nothing of ours.' },
+            {
+              group: ['react', 'react-dom', 'react/*', 'react-dom/*', 'zustand'],
+              message: 'core has no UI (DESIGN §1).',
+            },
+            {
+              group: ['@grid-sftp/main', '@grid-sftp/renderer', '**/main/src/**', '**/renderer/src/**'],
+              message: 'core imports nothing of ours.',
+            },
           ],
         },
       ],
@@ -51,7 +66,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: nodeBuiltins.map((name) => ({ name, message: 'The IPC contract is environment-free: no Node modules.' })) },
+        {
+          paths: nodeBuiltins.map((name) => ({
+            name,
+            message: 'The IPC contract is environment-free: no Node modules.',
+          })),
+        },
       ],
     },
   },
@@ -63,7 +83,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['electron', 'electron/*'], message: 'Only main/src/electron/ imports electron (DESIGN §1).' },
+            {
+              group: ['electron', 'electron/*'],
+              message: 'Only main/src/electron/ imports electron (DESIGN §1).',
+            },
             { group: ['react', 'react-dom', 'zustand'], message: 'main has no UI code.' },
           ],
         },
@@ -77,11 +100,20 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'The renderer is browser-only: no Node modules (DESIGN §1).' })),
+          paths: nodeBuiltins.map((name) => ({
+            name,
+            message: 'The renderer is browser-only: no Node modules (DESIGN §1).',
+          })),
           patterns: [
             { group: ['node:*'], message: 'The renderer is browser-only (DESIGN §1).' },
-            { group: ['ssh2', 'electron', '@grid-sftp/main', '**/main/src/**'], message: 'The renderer talks to main only through the contract.' },
-            { group: ['@grid-sftp/core', '@grid-sftp/core/*', '!@grid-sftp/core/api'], message: 'The renderer may import only @grid-sftp/core/api.' },
+            {
+              group: ['ssh2', 'electron', '@grid-sftp/main', '**/main/src/**'],
+              message: 'The renderer talks to main only through the contract.',
+            },
+            {
+              group: ['@grid-sftp/core', '@grid-sftp/core/*', '!@grid-sftp/core/api'],
+              message: 'The renderer may import only @grid-sftp/core/api.',
+            },
           ],
         },
       ],

@@ -11,7 +11,12 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['core/test/**/*.test.ts', 'main/test/**/*.test.ts', 'renderer/test/**/*.test.{ts,tsx}', 'test/**/*.test.ts'],
+    include: [
+      'core/test/**/*.test.ts',
+      'main/test/**/*.test.ts',
+      'renderer/test/**/*.test.{ts,tsx}',
+      'test/**/*.test.ts',
+    ],
     exclude: ['test/bench/**', '**/node_modules/**', '**/dist/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -49,7 +49,13 @@ describe('init', () => {
     expect(config.encoding).toEqual({ k: 3, happy: 4, n: 5 });
     expect(config.nodes.map((n) => n.kind)).toEqual(Array(5).fill('local'));
     expect(new Set(config.nodes.map((n) => n.id)).size).toBe(5);
-    expect((await readdir(join(home, 'nodes'))).sort()).toEqual(['node-1', 'node-2', 'node-3', 'node-4', 'node-5']);
+    expect((await readdir(join(home, 'nodes'))).sort()).toEqual([
+      'node-1',
+      'node-2',
+      'node-3',
+      'node-4',
+      'node-5',
+    ]);
     const key = await readFile(join(home, 'secrets', 'convergence.key'));
     expect(key).toHaveLength(32);
     if (process.platform !== 'win32') {
@@ -60,11 +66,16 @@ describe('init', () => {
 
   it('takes --nodes and explicit encodings, and derives the rest', async () => {
     const three = await newHome('--nodes', '3');
-    const config = JSON.parse(await readFile(join(three, 'grid.json'), 'utf8')) as { encoding: object; nodes: unknown[] };
+    const config = JSON.parse(await readFile(join(three, 'grid.json'), 'utf8')) as {
+      encoding: object;
+      nodes: unknown[];
+    };
     expect(config.encoding).toEqual({ k: 2, happy: 3, n: 3 });
     expect(config.nodes).toHaveLength(3);
     const custom = await newHome('--nodes', '4', '--k', '2', '--happy', '3', '--n', '6');
-    expect(JSON.parse(await readFile(join(custom, 'grid.json'), 'utf8'))).toMatchObject({ encoding: { k: 2, happy: 3, n: 6 } });
+    expect(JSON.parse(await readFile(join(custom, 'grid.json'), 'utf8'))).toMatchObject({
+      encoding: { k: 2, happy: 3, n: 6 },
+    });
   });
 
   it('refuses to overwrite an existing home', async () => {
@@ -76,11 +87,26 @@ describe('init', () => {
 
   it('refuses impossible encodings with one clear line', async () => {
     const home = join(root, 'never');
-    expectOneLineError(await runCli(['--home', home, 'init', '--k', '4', '--happy', '3']), /happy \(3\) must lie between k \(4\)/);
-    expectOneLineError(await runCli(['--home', home, 'init', '--nodes', '3', '--happy', '4', '--n', '5']), /cannot exceed the number of storage nodes/);
-    expectOneLineError(await runCli(['--home', home, 'init', '--k', '6', '--n', '5']), /k \(6\) cannot exceed n \(5\)/);
-    expectOneLineError(await runCli(['--home', home, 'init', '--n', '300', '--nodes', '5']), /n must be at most 256/);
-    expectOneLineError(await runCli(['--home', home, 'init', '--nodes', '0']), /--nodes must be a whole number/);
+    expectOneLineError(
+      await runCli(['--home', home, 'init', '--k', '4', '--happy', '3']),
+      /happy \(3\) must lie between k \(4\)/,
+    );
+    expectOneLineError(
+      await runCli(['--home', home, 'init', '--nodes', '3', '--happy', '4', '--n', '5']),
+      /cannot exceed the number of storage nodes/,
+    );
+    expectOneLineError(
+      await runCli(['--home', home, 'init', '--k', '6', '--n', '5']),
+      /k \(6\) cannot exceed n \(5\)/,
+    );
+    expectOneLineError(
+      await runCli(['--home', home, 'init', '--n', '300', '--nodes', '5']),
+      /n must be at most 256/,
+    );
+    expectOneLineError(
+      await runCli(['--home', home, 'init', '--nodes', '0']),
+      /--nodes must be a whole number/,
+    );
     expectOneLineError(await runCli(['--home', home, 'init', '--k', 'three']), /expected a whole number/, 2);
     expectOneLineError(await runCli(['--home', home, 'init', '--nodes', '-1']), /./, 2);
     await expect(stat(home)).rejects.toThrow();
@@ -128,7 +154,12 @@ describe('node', () => {
     expect(list.code, list.stderr).toBe(0);
     const nodes = JSON.parse(list.out) as Array<Record<string, unknown>>;
     for (const [i, node] of nodes.entries()) {
-      expect(node).toMatchObject({ kind: 'local', path: join(home, 'nodes', `node-${i + 1}`), ok: true, usedBytes: 0 });
+      expect(node).toMatchObject({
+        kind: 'local',
+        path: join(home, 'nodes', `node-${i + 1}`),
+        ok: true,
+        usedBytes: 0,
+      });
       expect(node['id']).toMatch(/^n-/);
       expect(node['totalBytes']).toBeGreaterThan(0);
       expect(node['freeBytes']).toBeGreaterThan(0);
@@ -149,8 +180,15 @@ describe('node', () => {
     const other = await newHome('--nodes', '1');
     const adopted = await runCli(['--home', home, 'node', 'add-local', join(other, 'nodes', 'node-1')]);
     expect(adopted.code, adopted.stderr).toBe(0);
-    const nodes = JSON.parse((await runCli(['--home', home, 'node', 'list', '--json'])).out) as Array<{ id: string; path: string }>;
-    expect(nodes.map((n) => n.path)).toEqual([join(home, 'nodes', 'node-1'), fresh, join(other, 'nodes', 'node-1')]);
+    const nodes = JSON.parse((await runCli(['--home', home, 'node', 'list', '--json'])).out) as Array<{
+      id: string;
+      path: string;
+    }>;
+    expect(nodes.map((n) => n.path)).toEqual([
+      join(home, 'nodes', 'node-1'),
+      fresh,
+      join(other, 'nodes', 'node-1'),
+    ]);
 
     // The same node reached by another path (a copy of the folder) is still a duplicate.
     const copy = join(root, 'copy-of-node');
@@ -244,7 +282,12 @@ describe('put, get, mkdir, ls', () => {
     const json = await runCli(['--home', home, 'ls', `${rootCap}/docs`, '--json']);
     const entries = JSON.parse(json.out) as Array<Record<string, unknown>>;
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ name: 'data.bin', type: 'file', size: content.length, readCap: put.lastLine });
+    expect(entries[0]).toMatchObject({
+      name: 'data.bin',
+      type: 'file',
+      size: content.length,
+      readCap: put.lastLine,
+    });
     expect(entries[0]?.['metadata']).toHaveProperty('mtime');
 
     const viaPath = await runCli(['--home', home, 'get', `${rootCap}/docs/data.bin`]);
@@ -253,8 +296,12 @@ describe('put, get, mkdir, ls', () => {
     expect(describeFile.out).toMatch(/^file\s+300000\s/);
 
     // Through the read cap the listing works, but the directory cannot be changed.
-    const readCap = (JSON.parse((await runCli(['--home', home, 'ls', rootCap, '--json'])).out) as Array<{ name: string; readCap: string }>)
-      .find((e) => e.name === 'docs')?.readCap as string;
+    const readCap = (
+      JSON.parse((await runCli(['--home', home, 'ls', rootCap, '--json'])).out) as Array<{
+        name: string;
+        readCap: string;
+      }>
+    ).find((e) => e.name === 'docs')?.readCap as string;
     expect(readCap).toMatch(/^gs1-dirr-/);
     expect(JSON.parse((await runCli(['--home', home, 'ls', readCap, '--json'])).out)).toHaveLength(1);
     expectOneLineError(await runCli(['--home', home, 'mkdir', `${readCap}/new`]), /read-only/);
@@ -287,7 +334,10 @@ describe('errors', () => {
   });
 
   it('reports a missing file and a directory where a file is wanted', async () => {
-    expectOneLineError(await runCli(['--home', home, 'put', join(root, 'no-such-file')]), /no-such-file: no such file/);
+    expectOneLineError(
+      await runCli(['--home', home, 'put', join(root, 'no-such-file')]),
+      /no-such-file: no such file/,
+    );
     const dir = (await runCli(['--home', home, 'mkdir'])).lastLine;
     expectOneLineError(await runCli(['--home', home, 'get', dir]), /directory, not a file/);
     expectOneLineError(await runCli(['--home', home, 'ls', `${dir}/nothing`]), /no "nothing"/);
@@ -297,13 +347,18 @@ describe('errors', () => {
     expectOneLineError(await runCli(['frobnicate']), /unknown command 'frobnicate'/, 2);
     expectOneLineError(await runCli(['get']), /missing required argument/, 2);
     expectOneLineError(await runCli(['--home', home, 'ls', '--bogus', 'x']), /unknown option '--bogus'/, 2);
-    expectOneLineError(await runCli(['--home', home, 'mkdir', (await runCli(['--home', home, 'mkdir'])).lastLine]), /give the new directory name/, 2);
+    expectOneLineError(
+      await runCli(['--home', home, 'mkdir', (await runCli(['--home', home, 'mkdir'])).lastLine]),
+      /give the new directory name/,
+      2,
+    );
   });
 
   it('prints help and version with exit 0', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['init', 'node', 'put', 'get', 'mkdir', 'ls', 'check', 'verify', 'repair']) expect(help.out).toContain(command);
+    for (const command of ['init', 'node', 'put', 'get', 'mkdir', 'ls', 'check', 'verify', 'repair'])
+      expect(help.out).toContain(command);
     expect((await runCli(['--version'])).out).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
@@ -319,12 +374,16 @@ describe('unavailable nodes', () => {
 
     const list = await runCli(['--home', home, 'node', 'list', '--json']);
     expect(list.code).toBe(0);
-    expect(list.errLines).toEqual([expect.stringMatching(/^grid-sftp: warning: storage node .*node-5\) is unavailable: its folder is missing$/)]);
+    expect(list.errLines).toEqual([
+      expect.stringMatching(
+        /^grid-sftp: warning: storage node .*node-5\) is unavailable: its folder is missing$/,
+      ),
+    ]);
     const nodes = JSON.parse(list.out) as Array<{ ok: boolean; error?: string }>;
     expect(nodes.filter((n) => !n.ok)).toEqual([expect.objectContaining({ error: 'its folder is missing' })]);
 
     const get = await runCli(['--home', home, 'get', before]);
-    expect(get.code).toBe(0);
+    expect(get.code, `${get.signal} ${get.stderr}`).toBe(0);
     expect(sha256(get.stdout)).toBe(sha256(content));
 
     // 4 nodes remain and happy is 4: uploads still succeed.
@@ -347,9 +406,14 @@ describe('unavailable nodes', () => {
     const other = await newHome('--nodes', '1');
     await rm(join(home, 'nodes', 'node-2'), { recursive: true });
     await mkdir(join(home, 'nodes', 'node-2'));
-    await writeFile(join(home, 'nodes', 'node-2', 'node.json'), await readFile(join(other, 'nodes', 'node-1', 'node.json')));
+    await writeFile(
+      join(home, 'nodes', 'node-2', 'node.json'),
+      await readFile(join(other, 'nodes', 'node-1', 'node.json')),
+    );
     const list = await runCli(['--home', home, 'node', 'list']);
     expect(list.code).toBe(0);
-    expect(list.errLines).toEqual([expect.stringMatching(/unavailable: the folder holds node n-\w+, not n-\w+/)]);
+    expect(list.errLines).toEqual([
+      expect.stringMatching(/unavailable: the folder holds node n-\w+, not n-\w+/),
+    ]);
   });
 });

@@ -26,7 +26,11 @@ export async function runErasureBench() {
       const dataBytes = segments * k * blockLength;
 
       const encode = measure(segments, () => rs.encode(data));
-      rows.push({ name: `erasure ${kernel} encode ${k}-of-${n}`, value: mbps(dataBytes, encode), unit: 'MB/s' });
+      rows.push({
+        name: `erasure ${kernel} encode ${k}-of-${n}`,
+        value: mbps(dataBytes, encode),
+        unit: 'MB/s',
+      });
 
       const decode = measure(segments, () => rs.reconstruct(blocks, wanted));
       rows.push({

@@ -32,13 +32,21 @@ function runChild(config) {
  * One grid run of `sizeBytes` through the given phases (put-convergent, put-random, get).
  * The temp folder (source, five node folders, output) is removed whatever happens.
  */
-export async function runGrid({ label, sizeBytes, phases, aesReference = false, log }) {
-  const dir = makeTempDir(label);
+export async function runGrid({ label, sizeBytes, phases, aesReference = false, threads, log, baseDir }) {
+  const dir = makeTempDir(label, baseDir);
   try {
     const source = join(dir, 'source.bin');
     log(`${label}: writing ${(sizeBytes / 2 ** 20).toFixed(0)} MiB of random bytes (not timed)`);
     const sourceHash = writeRandomFile(source, sizeBytes);
-    const result = await runChild({ label, source, size: sizeBytes, workDir: dir, phases, aesReference });
+    const result = await runChild({
+      label,
+      source,
+      size: sizeBytes,
+      workDir: dir,
+      phases,
+      aesReference,
+      threads,
+    });
     const get = result.phases.find((p) => p.name === 'get');
     if (get !== undefined) {
       log(`${label}: checking the round trip (SHA-256, not timed)`);

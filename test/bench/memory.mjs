@@ -34,14 +34,10 @@ export function memoryRows(part, result) {
 }
 
 /** The 2 GiB put (convergent) and get, in a child of its own. */
-export async function runMemory2G({ log }) {
+export async function runMemory2G({ threads, log }) {
   const sizeBytes = 2 * 2 ** 30;
-  const result = await runGrid({
-    label: 'memory-2048MiB',
-    sizeBytes,
-    phases: ['put-convergent', 'get'],
-    log,
-  });
+  const phases = ['put-convergent', 'get'];
+  const result = await runGrid({ label: 'memory-2048MiB', sizeBytes, phases, threads, log });
   const part = 'memory 2048 MiB';
   const { rows, verdict } = memoryRows(part, result);
   return { result, rows: [...phaseRows(part, result), ...rows], verdict };

@@ -2,7 +2,7 @@
 // written before any timing starts, with their SHA-256 taken on the way so the round trip can be
 // checked without reading the file again.
 import { createHash, randomFillSync } from 'node:crypto';
-import { createReadStream, closeSync, openSync, writeSync } from 'node:fs';
+import { createReadStream, closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 
 const CHUNK = 8 * 1024 * 1024;
 
@@ -20,6 +20,9 @@ export function writeRandomFile(path, totalBytes) {
       }
       done += piece.length;
     }
+    // Flush now, untimed: left dirty, the kernel would write it back in the middle of the put
+    // and the put would be charged for the source file's disk writes.
+    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

@@ -9,8 +9,8 @@ const children = new Set();
 let interrupted = false;
 
 /** BENCH_TMPDIR lets a user put the gigabytes on another disk than /tmp. */
-export function makeTempDir(prefix) {
-  const dir = mkdtempSync(join(process.env.BENCH_TMPDIR ?? tmpdir(), `grid-sftp-bench-${prefix}-`));
+export function makeTempDir(prefix, base = process.env.BENCH_TMPDIR ?? tmpdir()) {
+  const dir = mkdtempSync(join(base, `grid-sftp-bench-${prefix}-`));
   live.add(dir);
   return dir;
 }

@@ -3,8 +3,7 @@
  * It grows with the app issue; for now it names the shapes the grid already reports.
  */
 export type Result<T, E = { readonly code: string; readonly message: string }> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: E };
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
 
 export interface GridEncodingView {
   readonly k: number;

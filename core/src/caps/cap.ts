@@ -59,7 +59,8 @@ export interface UnknownCap {
   readonly text: string;
 }
 
-export type Cap = LitCap | ChkReadCap | ChkVerifyCap | MutableWriteCap | MutableReadCap | MutableVerifyCap | UnknownCap;
+export type Cap =
+  LitCap | ChkReadCap | ChkVerifyCap | MutableWriteCap | MutableReadCap | MutableVerifyCap | UnknownCap;
 export type FileReadCap = LitCap | ChkReadCap | MutableReadCap | MutableWriteCap;
 
 export const LIT_MAX_SIZE = 55;
@@ -70,7 +71,10 @@ export const FINGERPRINT_LENGTH = 32;
 export const UEB_HASH_LENGTH = 32;
 
 export function isDirectoryCap(cap: Cap): boolean {
-  return (cap.kind === 'mutable-write' || cap.kind === 'mutable-read' || cap.kind === 'mutable-verify') && cap.flavor === 'dir';
+  return (
+    (cap.kind === 'mutable-write' || cap.kind === 'mutable-read' || cap.kind === 'mutable-verify') &&
+    cap.flavor === 'dir'
+  );
 }
 
 export function isWriteCap(cap: Cap): cap is MutableWriteCap {

@@ -35,7 +35,14 @@ export function publicKeyFingerprint(publicKey: Uint8Array): Uint8Array {
 }
 
 export function chkVerifyCap(cap: ChkReadCap): ChkVerifyCap {
-  return { kind: 'chk-verify', storageIndex: chkStorageIndex(cap.key), uebHash: cap.uebHash, k: cap.k, n: cap.n, size: cap.size };
+  return {
+    kind: 'chk-verify',
+    storageIndex: chkStorageIndex(cap.key),
+    uebHash: cap.uebHash,
+    k: cap.k,
+    n: cap.n,
+    size: cap.size,
+  };
 }
 
 export function mutableReadCap(cap: MutableWriteCap): MutableReadCap {

@@ -90,7 +90,12 @@ export function parseCap(text: string): Cap {
   const fingerprint = bytesField(fields[2], FINGERPRINT_LENGTH, 'fingerprint');
   return form === 'read'
     ? { kind: 'mutable-read', flavor, readKey: bytesField(fields[1], CHK_KEY_LENGTH, 'key'), fingerprint }
-    : { kind: 'mutable-verify', flavor, storageIndex: bytesField(fields[1], STORAGE_INDEX_LENGTH, 'index'), fingerprint };
+    : {
+        kind: 'mutable-verify',
+        flavor,
+        storageIndex: bytesField(fields[1], STORAGE_INDEX_LENGTH, 'index'),
+        fingerprint,
+      };
 }
 
 function bytesField(text: string | undefined, length: number | undefined, what: string): Uint8Array {
@@ -104,6 +109,7 @@ function bytesField(text: string | undefined, length: number | undefined, what: 
 function intField(text: string | undefined, min: number, max: number, what: string): number {
   if (text === undefined || !/^(0|[1-9][0-9]*)$/.test(text)) throw new CapError(`malformed cap: bad ${what}`);
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw new CapError(`malformed cap: bad ${what}`);
+  if (!Number.isSafeInteger(value) || value < min || value > max)
+    throw new CapError(`malformed cap: bad ${what}`);
   return value;
 }

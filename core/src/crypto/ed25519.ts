@@ -13,7 +13,11 @@ export interface Ed25519KeyPair {
 /** The key pair of a 32-byte seed: the write cap of a mutable file holds only the seed. */
 export function ed25519FromSeed(seed: Uint8Array): Ed25519KeyPair {
   if (seed.length !== 32) throw new RangeError('an Ed25519 seed is 32 bytes');
-  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([PKCS8_PREFIX, seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
   const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
   return { privateKey, publicKey: new Uint8Array(spki.subarray(SPKI_PREFIX.length)) };
 }
@@ -26,7 +30,11 @@ export function ed25519Sign(privateKey: KeyObject, message: Uint8Array): Uint8Ar
 export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== 32 || signature.length !== 64) return false;
   try {
-    const key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    const key = createPublicKey({
+      key: Buffer.concat([SPKI_PREFIX, publicKey]),
+      format: 'der',
+      type: 'spki',
+    });
     return verify(null, message, key, signature);
   } catch {
     return false;

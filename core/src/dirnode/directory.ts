@@ -32,7 +32,10 @@ function writable(cap: Cap): MutableWriteCap {
   return dir;
 }
 
-export async function createDirectory(ctx: GridContext, entries: readonly DirEntry[]): Promise<MutableWriteCap> {
+export async function createDirectory(
+  ctx: GridContext,
+  entries: readonly DirEntry[],
+): Promise<MutableWriteCap> {
   // The seal key comes from the new cap's seed, so the contents are written as the first modification.
   const cap = await createMutable(ctx, 'dir', bytesSource(new Uint8Array(0)));
   if (entries.length > 0) {
@@ -54,7 +57,11 @@ export async function listDirectory(ctx: GridContext, cap: Cap): Promise<DirEntr
  * Runs `change` on the entries of the newest version. The change may run several times (once
  * per lost race), so it records its result in a variable that the last run overwrites.
  */
-async function modifyEntries<T>(ctx: GridContext, cap: Cap, change: (entries: Map<string, DirEntry>) => { result: T; changed: boolean }): Promise<T> {
+async function modifyEntries<T>(
+  ctx: GridContext,
+  cap: Cap,
+  change: (entries: Map<string, DirEntry>) => { result: T; changed: boolean },
+): Promise<T> {
   const dir = writable(cap);
   const key = sealKeyOf(dir.seed);
   let result: { value: T } | undefined;
@@ -91,7 +98,8 @@ export async function addChild(
     const existing = entries.get(name);
     if (existing !== undefined) {
       if (mode === 'no-overwrite') throw new DirectoryError('exists', `"${name}" already exists`);
-      if (mode === 'only-files' && existing.isDirectory) throw new DirectoryError('is-a-directory', `"${name}" is a directory`);
+      if (mode === 'only-files' && existing.isDirectory)
+        throw new DirectoryError('is-a-directory', `"${name}" is a directory`);
     }
     const now = nowSeconds();
     const metadata: EntryMetadata = {
@@ -108,7 +116,12 @@ export async function addChild(
   });
 }
 
-export async function deleteChild(ctx: GridContext, dir: Cap, rawName: string, constraint: DeleteConstraint): Promise<DirEntry | undefined> {
+export async function deleteChild(
+  ctx: GridContext,
+  dir: Cap,
+  rawName: string,
+  constraint: DeleteConstraint,
+): Promise<DirEntry | undefined> {
   const name = normalizeName(rawName);
   return modifyEntries(ctx, dir, (entries) => {
     const existing = entries.get(name);
@@ -116,14 +129,21 @@ export async function deleteChild(ctx: GridContext, dir: Cap, rawName: string, c
       if (constraint.mustExist === true) throw new DirectoryError('no-such-child', `no "${name}" here`);
       return { result: undefined, changed: false };
     }
-    if (constraint.mustBe === 'directory' && !existing.isDirectory) throw new DirectoryError('not-a-directory', `"${name}" is not a directory`);
-    if (constraint.mustBe === 'file' && existing.isDirectory) throw new DirectoryError('is-a-directory', `"${name}" is a directory`);
+    if (constraint.mustBe === 'directory' && !existing.isDirectory)
+      throw new DirectoryError('not-a-directory', `"${name}" is not a directory`);
+    if (constraint.mustBe === 'file' && existing.isDirectory)
+      throw new DirectoryError('is-a-directory', `"${name}" is a directory`);
     entries.delete(name);
     return { result: existing, changed: true };
   });
 }
 
-export async function setChildMetadata(ctx: GridContext, dir: Cap, rawName: string, metadata: EntryMetadata): Promise<DirEntry> {
+export async function setChildMetadata(
+  ctx: GridContext,
+  dir: Cap,
+  rawName: string,
+  metadata: EntryMetadata,
+): Promise<DirEntry> {
   const name = normalizeName(rawName);
   return modifyEntries(ctx, dir, (entries) => {
     const existing = entries.get(name);
@@ -139,7 +159,14 @@ export async function setChildMetadata(ctx: GridContext, dir: Cap, rawName: stri
  * at the destination first and unlinked from the source after, so a crash in between leaves it
  * in both places, never in neither.
  */
-export async function moveChild(ctx: GridContext, from: Cap, rawFrom: string, to: Cap, rawTo: string, options: { mode?: AddMode }): Promise<DirEntry> {
+export async function moveChild(
+  ctx: GridContext,
+  from: Cap,
+  rawFrom: string,
+  to: Cap,
+  rawTo: string,
+  options: { mode?: AddMode },
+): Promise<DirEntry> {
   const fromName = normalizeName(rawFrom);
   const toName = normalizeName(rawTo);
   const mode = options.mode ?? 'overwrite';
@@ -151,7 +178,10 @@ export async function moveChild(ctx: GridContext, from: Cap, rawFrom: string, to
       if (moving === undefined) throw new DirectoryError('no-such-child', `no "${fromName}" here`);
       if (fromName === toName) return { result: moving, changed: false };
       checkTarget(entries.get(toName), toName, mode);
-      const entry = makeEntry(toName, moving.readCap, moving.writeCap, { ...moving.metadata, linkmotime: nowSeconds() });
+      const entry = makeEntry(toName, moving.readCap, moving.writeCap, {
+        ...moving.metadata,
+        linkmotime: nowSeconds(),
+      });
       entries.delete(fromName);
       entries.set(toName, entry);
       return { result: entry, changed: true };
@@ -161,7 +191,10 @@ export async function moveChild(ctx: GridContext, from: Cap, rawFrom: string, to
   if (source === undefined) throw new DirectoryError('no-such-child', `no "${fromName}" here`);
   const moved = await modifyEntries(ctx, toDir, (entries) => {
     checkTarget(entries.get(toName), toName, mode);
-    const entry = makeEntry(toName, source.readCap, source.writeCap, { ...source.metadata, linkmotime: nowSeconds() });
+    const entry = makeEntry(toName, source.readCap, source.writeCap, {
+      ...source.metadata,
+      linkmotime: nowSeconds(),
+    });
     entries.set(toName, entry);
     return { result: entry, changed: true };
   });
@@ -178,7 +211,8 @@ export async function moveChild(ctx: GridContext, from: Cap, rawFrom: string, to
 function checkTarget(existing: DirEntry | undefined, name: string, mode: AddMode): void {
   if (existing === undefined) return;
   if (mode === 'no-overwrite') throw new DirectoryError('exists', `"${name}" already exists`);
-  if (mode === 'only-files' && existing.isDirectory) throw new DirectoryError('is-a-directory', `"${name}" is a directory`);
+  if (mode === 'only-files' && existing.isDirectory)
+    throw new DirectoryError('is-a-directory', `"${name}" is a directory`);
 }
 
 /** The cap of an entry, as strong as the holder may have it (write cap when unsealed). */
@@ -188,7 +222,11 @@ export function entryCap(entry: DirEntry): Cap {
   return parseCap(text);
 }
 
-export async function resolvePath(ctx: GridContext, root: Cap, names: readonly string[]): Promise<{ cap: Cap; entry?: DirEntry }> {
+export async function resolvePath(
+  ctx: GridContext,
+  root: Cap,
+  names: readonly string[],
+): Promise<{ cap: Cap; entry?: DirEntry }> {
   let cap = root;
   let entry: DirEntry | undefined;
   for (const raw of names) {

@@ -32,7 +32,8 @@ export interface DeleteConstraint {
   readonly mustBe?: 'directory' | 'file';
 }
 
-export type DirectoryErrorCode = 'no-such-child' | 'exists' | 'not-a-directory' | 'is-a-directory' | 'not-writeable' | 'bad-name';
+export type DirectoryErrorCode =
+  'no-such-child' | 'exists' | 'not-a-directory' | 'is-a-directory' | 'not-writeable' | 'bad-name';
 
 export class DirectoryError extends Error {
   constructor(
@@ -50,7 +51,8 @@ export function normalizeName(name: string): string {
   if (normalized.length === 0 || normalized === '.' || normalized === '..' || /[/\0]/.test(normalized)) {
     throw new DirectoryError('bad-name', `"${name}" is not a valid name`);
   }
-  if (/[\ud800-\udfff]/u.test(normalized) && !isWellFormed(normalized)) throw new DirectoryError('bad-name', 'name is not valid Unicode');
+  if (/[\ud800-\udfff]/u.test(normalized) && !isWellFormed(normalized))
+    throw new DirectoryError('bad-name', 'name is not valid Unicode');
   return normalized;
 }
 
@@ -66,7 +68,10 @@ export function cleanMetadata(input: Readonly<Record<string, unknown>>): EntryMe
   for (const [key, value] of Object.entries(input)) {
     if (key.startsWith('ext_')) out[key] = value;
     else if (KNOWN_KEYS.has(key)) {
-      if (key === 'no-write' ? typeof value === 'boolean' : typeof value === 'number' && Number.isFinite(value)) out[key] = value;
+      if (
+        key === 'no-write' ? typeof value === 'boolean' : typeof value === 'number' && Number.isFinite(value)
+      )
+        out[key] = value;
     }
   }
   return out;

@@ -44,7 +44,9 @@ function unseal(key: Uint8Array, name: string, sealed: string): string | undefin
     const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12));
     decipher.setAAD(Buffer.from(name, 'utf8'));
     decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-    return Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]).toString('utf8');
+    return Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]).toString(
+      'utf8',
+    );
   } catch {
     return undefined;
   }
@@ -60,7 +62,12 @@ function childIsDirectory(entry: { readCap: string | undefined; writeCap: string
   }
 }
 
-export function makeEntry(name: string, readCap: string | undefined, writeCap: string | undefined, metadata: DirEntry['metadata']): DirEntry {
+export function makeEntry(
+  name: string,
+  readCap: string | undefined,
+  writeCap: string | undefined,
+  metadata: DirEntry['metadata'],
+): DirEntry {
   return { name, readCap, writeCap, metadata, isDirectory: childIsDirectory({ readCap, writeCap }) };
 }
 

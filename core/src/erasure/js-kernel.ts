@@ -11,36 +11,45 @@ import type { GfMatrix, MatrixKernel } from './matrix.js';
  */
 export const jsKernel: MatrixKernel = {
   name: 'js',
-  apply(matrix: GfMatrix, inputs: readonly Uint8Array[]): Uint8Array[] {
-    const len = inputs[0]?.length ?? 0;
-    const words = len >>> 2;
-    const wordBytes = words << 2;
-    const inputWords = inputs.map((input) => wordView(input, words));
-    const outputs: Uint8Array[] = [];
-    for (let r = 0; r < matrix.rows; r++) {
-      const output = new Uint8Array(len);
-      const outputWords = new Int32Array(output.buffer, 0, words);
-      let first = true;
-      for (let j = 0; j < matrix.cols; j++) {
-        const c = matrix.get(r, j);
-        if (c === 0) continue;
-        const input = inputs[j]!;
-        const source = inputWords[j]!;
-        const row = gfMulRow(c);
-        if (c === 1) {
-          if (first) outputWords.set(source);
-          else xorWords(outputWords, source);
-        } else {
-          mulWords(outputWords, source, row, first);
-        }
-        for (let i = wordBytes; i < len; i++) output[i] = output[i]! ^ row[input[i]!]!;
-        first = false;
-      }
-      outputs.push(output);
-    }
-    return outputs;
+  apply(matrix: GfMatrix, inputs: readonly Uint8Array[], into?: readonly Uint8Array[]): Uint8Array[] {
+    const computed = applyFresh(matrix, inputs);
+    if (into === undefined) return computed;
+    // The word loops need aligned buffers of their own; copying into the caller's is cheap next to them.
+    computed.forEach((output, r) => into[r]!.set(output));
+    return [...into];
   },
 };
+
+/** matrix × inputs into new, word-aligned arrays. */
+function applyFresh(matrix: GfMatrix, inputs: readonly Uint8Array[]): Uint8Array[] {
+  const len = inputs[0]?.length ?? 0;
+  const words = len >>> 2;
+  const wordBytes = words << 2;
+  const inputWords = inputs.map((input) => wordView(input, words));
+  const outputs: Uint8Array[] = [];
+  for (let r = 0; r < matrix.rows; r++) {
+    const output = new Uint8Array(len);
+    const outputWords = new Int32Array(output.buffer, 0, words);
+    let first = true;
+    for (let j = 0; j < matrix.cols; j++) {
+      const c = matrix.get(r, j);
+      if (c === 0) continue;
+      const input = inputs[j]!;
+      const source = inputWords[j]!;
+      const row = gfMulRow(c);
+      if (c === 1) {
+        if (first) outputWords.set(source);
+        else xorWords(outputWords, source);
+      } else {
+        mulWords(outputWords, source, row, first);
+      }
+      for (let i = wordBytes; i < len; i++) output[i] = output[i]! ^ row[input[i]!]!;
+      first = false;
+    }
+    outputs.push(output);
+  }
+  return outputs;
+}
 
 /** An Int32Array over the whole words of `bytes`, copying only when the view is not 4-byte aligned.
  *  (Not `bytes.slice()`: on a Buffer that is a view, not a copy.) */

@@ -52,7 +52,8 @@ export class GfMatrix {
  */
 export interface MatrixKernel {
   readonly name: ErasureKernelName;
-  apply(matrix: GfMatrix, inputs: readonly Uint8Array[]): Uint8Array[];
+  /** matrix × inputs; into `outputs` when given (one per matrix row, input length each), else into new arrays. */
+  apply(matrix: GfMatrix, inputs: readonly Uint8Array[], outputs?: readonly Uint8Array[]): Uint8Array[];
 }
 
 /**

@@ -9,8 +9,9 @@ export interface ReedSolomon {
   readonly k: number;
   readonly n: number;
   readonly kernel: ErasureKernelName;
-  /** The k data blocks (all the same length) → the n−k parity blocks (new Uint8Arrays, same length). */
-  encode(data: readonly Uint8Array[]): Uint8Array[];
+  /** The k data blocks (all the same length) → the n−k parity blocks (new Uint8Arrays, same length),
+   *  or written into `parity` when given (n−k buffers of the data length, e.g. views of a shared slot). */
+  encode(data: readonly Uint8Array[], parity?: readonly Uint8Array[]): Uint8Array[];
   /** `blocks` has length n, undefined where a block is missing; present blocks share one length.
    *  Returns the blocks at the `wanted` indices (data or parity, in the order asked), rebuilding
    *  what is missing from any k present blocks. Throws ErasureError when fewer than k are present
@@ -82,13 +83,18 @@ class ReedSolomonCodec implements ReedSolomon {
     return this.impl.name;
   }
 
-  encode(data: readonly Uint8Array[]): Uint8Array[] {
+  encode(data: readonly Uint8Array[], parity?: readonly Uint8Array[]): Uint8Array[] {
     if (data.length !== this.k) {
       throw new ErasureError(`encode needs ${this.k} data blocks, got ${data.length}`);
     }
     commonLength(data);
+    if (parity !== undefined) {
+      if (parity.length !== this.n - this.k)
+        throw new ErasureError(`encode needs ${this.n - this.k} parity buffers`);
+      commonLength([...data.slice(0, 1), ...parity]);
+    }
     if (this.n === this.k) return [];
-    return this.impl.apply(this.parity, data);
+    return this.impl.apply(this.parity, data, parity);
   }
 
   reconstruct(blocks: ReadonlyArray<Uint8Array | undefined>, wanted: readonly number[]): Uint8Array[] {
@@ -111,7 +117,7 @@ class ReedSolomonCodec implements ReedSolomon {
     const missing = [...new Set(wanted.filter((index) => blocks[index] === undefined))];
     const rebuilt = new Map<number, Uint8Array>();
     if (missing.length > 0) {
-      // Present indices come in ascending order, so data blocks are preferred as sources.
+      // Any k present blocks will do, since every k rows of the generator are invertible: take the first k.
       const sources = present.slice(0, k);
       const matrix = decodeMatrices.getOrCreate(`${k}/${n}:${sources.join(',')}>${missing.join(',')}`, () =>
         this.generator.selectRows(missing).multiply(invertMatrix(this.generator.selectRows(sources))),

@@ -104,17 +104,19 @@ function createKernel({ memory, multiply }: SimdExports): MatrixKernel {
   let loadedTables: Uint8Array | undefined;
 
   const reserve = (bytes: number): void => {
-    if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
-    // Growing detaches the old ArrayBuffer; the view must follow.
-    if (heap.buffer !== memory.buffer) heap = new Uint8Array(memory.buffer);
+    if (bytes <= heap.byteLength) return;
+    const have = memory.buffer.byteLength;
+    if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
+    // Growing detaches the old ArrayBuffer (its views read as empty); the view must follow.
+    heap = new Uint8Array(memory.buffer);
   };
 
   return {
     name: 'wasm-simd',
-    apply(matrix: GfMatrix, inputs: readonly Uint8Array[]): Uint8Array[] {
+    apply(matrix: GfMatrix, inputs: readonly Uint8Array[], into?: readonly Uint8Array[]): Uint8Array[] {
       const { rows: m, cols: k } = matrix;
       const len = inputs[0]?.length ?? 0;
-      const outputs = Array.from({ length: m }, () => new Uint8Array(len));
+      const outputs = into ? [...into] : Array.from({ length: m }, () => new Uint8Array(len));
       if (len === 0 || m === 0) return outputs;
 
       const tables = nibbleTables(matrix);

@@ -23,8 +23,10 @@ export function validateGridEncoding({ k, happy, n }: GridEncoding): void {
   if (!Number.isInteger(k) || !Number.isInteger(n) || !Number.isInteger(happy)) {
     throw new RangeError('k, happy and n must be whole numbers');
   }
-  if (k < 1 || n < k || n > 256) throw new RangeError(`encoding ${k}-of-${n} is not possible: need 1 ≤ k ≤ n ≤ 256`);
-  if (happy < k || happy > n) throw new RangeError(`happy must lie between k (${k}) and n (${n}), got ${happy}`);
+  if (k < 1 || n < k || n > 256)
+    throw new RangeError(`encoding ${k}-of-${n} is not possible: need 1 ≤ k ≤ n ≤ 256`);
+  if (happy < k || happy > n)
+    throw new RangeError(`happy must lie between k (${k}) and n (${n}), got ${happy}`);
 }
 
 /** A share that could not be used, and why: reported, never silently dropped. */

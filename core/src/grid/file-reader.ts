@@ -1,6 +1,10 @@
+import type { ShareProblem } from './context.js';
+
 /** A readable file of any kind (LIT, CHK, a mutable version): what get, SFTP reads and copies use. */
 export interface FileReader {
   readonly size: number;
+  /** Shares skipped so far (corrupt, missing, on a dead node): worth a warning, not a failure. */
+  readonly problems: readonly ShareProblem[];
   /** Streams [offset, offset+length) clipped to the file, with readahead. */
   stream(offset?: number, length?: number): AsyncIterable<Uint8Array>;
   /** Random access; shorter at the end of the file, empty past it. */
@@ -11,6 +15,7 @@ export interface FileReader {
 export function memoryFileReader(data: Uint8Array): FileReader {
   return {
     size: data.length,
+    problems: [],
     // eslint-disable-next-line @typescript-eslint/require-await -- same shape as the streaming readers
     stream: async function* (offset = 0, length = data.length) {
       const piece = data.subarray(offset, Math.min(data.length, offset + length));

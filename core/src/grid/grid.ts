@@ -1,4 +1,12 @@
-import type { Cap, ChkReadCap, ChkVerifyCap, LitCap, MutableReadCap, MutableVerifyCap, MutableWriteCap } from '../caps/cap.js';
+import type {
+  Cap,
+  ChkReadCap,
+  ChkVerifyCap,
+  LitCap,
+  MutableReadCap,
+  MutableVerifyCap,
+  MutableWriteCap,
+} from '../caps/cap.js';
 import { CapError, isDirectoryCap } from '../caps/cap.js';
 import type { StorageNode } from '../storage/node.js';
 import { bytesSource, type ByteSource } from '../util/byte-source.js';
@@ -32,7 +40,14 @@ export interface GridCapacity {
   /** File bytes that still fit, after the n/k expansion. */
   readonly effectiveFreeBytes: number;
   readonly effectiveTotalBytes: number;
-  readonly nodes: ReadonlyArray<{ readonly id: string; readonly ok: boolean; readonly error?: string; readonly totalBytes?: number; readonly freeBytes?: number; readonly usedBytes?: number }>;
+  readonly nodes: ReadonlyArray<{
+    readonly id: string;
+    readonly ok: boolean;
+    readonly error?: string;
+    readonly totalBytes?: number;
+    readonly freeBytes?: number;
+    readonly usedBytes?: number;
+  }>;
 }
 
 export type AnyVerifyCap = ChkReadCap | ChkVerifyCap | MutableWriteCap | MutableReadCap | MutableVerifyCap;
@@ -114,7 +129,12 @@ export class Grid {
     return dirs.listDirectory(this.ctx, cap);
   }
 
-  addChild(dir: Cap, name: string, child: Cap, options: { mode?: AddMode; metadata?: EntryMetadata } = {}): Promise<DirEntry> {
+  addChild(
+    dir: Cap,
+    name: string,
+    child: Cap,
+    options: { mode?: AddMode; metadata?: EntryMetadata } = {},
+  ): Promise<DirEntry> {
     return dirs.addChild(this.ctx, dir, name, child, options);
   }
 
@@ -126,7 +146,13 @@ export class Grid {
     return dirs.setChildMetadata(this.ctx, dir, name, metadata);
   }
 
-  moveChild(from: Cap, fromName: string, to: Cap, toName: string, options: { mode?: AddMode } = {}): Promise<DirEntry> {
+  moveChild(
+    from: Cap,
+    fromName: string,
+    to: Cap,
+    toName: string,
+    options: { mode?: AddMode } = {},
+  ): Promise<DirEntry> {
     return dirs.moveChild(this.ctx, from, fromName, to, toName, options);
   }
 
@@ -137,12 +163,16 @@ export class Grid {
 
   check(cap: AnyVerifyCap | LitCap): Promise<CheckReport> {
     if (cap.kind === 'lit') return Promise.resolve(litReport());
-    return cap.kind === 'chk-read' || cap.kind === 'chk-verify' ? checkImmutable(this.ctx, cap) : checkMutable(this.ctx, cap);
+    return cap.kind === 'chk-read' || cap.kind === 'chk-verify'
+      ? checkImmutable(this.ctx, cap)
+      : checkMutable(this.ctx, cap);
   }
 
   verify(cap: AnyVerifyCap | LitCap): Promise<VerifyReport> {
     if (cap.kind === 'lit') return Promise.resolve({ ...litReport(), shares: [], intact: true });
-    return cap.kind === 'chk-read' || cap.kind === 'chk-verify' ? verifyImmutable(this.ctx, cap) : verifyMutable(this.ctx, cap);
+    return cap.kind === 'chk-read' || cap.kind === 'chk-verify'
+      ? verifyImmutable(this.ctx, cap)
+      : verifyMutable(this.ctx, cap);
   }
 
   async repair(cap: AnyVerifyCap | LitCap): Promise<RepairReport> {
@@ -150,7 +180,9 @@ export class Grid {
       const report = await this.verify(cap);
       return { before: report, after: report, regenerated: [], removed: [] };
     }
-    return cap.kind === 'chk-read' || cap.kind === 'chk-verify' ? repairImmutable(this.ctx, cap) : repairMutable(this.ctx, cap);
+    return cap.kind === 'chk-read' || cap.kind === 'chk-verify'
+      ? repairImmutable(this.ctx, cap)
+      : repairMutable(this.ctx, cap);
   }
 
   /** Capacity of the grid: raw node space and what it means for file bytes after n/k expansion. */
@@ -165,13 +197,19 @@ export class Grid {
         }
       }),
     );
-    // Local nodes on one disk share its free space: count each filesystem once is impossible to
-    // know in general, so free space is summed per node, as Tahoe's storage report does.
-    const sum = (pick: (x: (typeof nodes)[number]) => number | undefined): number =>
-      nodes.reduce((total, x) => total + (pick(x) ?? 0), 0);
-    const totalBytes = sum((x) => ('totalBytes' in x ? x.totalBytes : 0));
-    const freeBytes = sum((x) => ('freeBytes' in x ? x.freeBytes : 0));
-    const usedBytes = sum((x) => ('usedBytes' in x ? x.usedBytes : 0));
+    // Nodes on one disk share its free space: count each volume once, not once per node.
+    const volumes = new Map<string, { totalBytes: number; freeBytes: number }>();
+    let usedBytes = 0;
+    for (const node of nodes) {
+      if (!('totalBytes' in node)) continue;
+      usedBytes += node.usedBytes;
+      volumes.set(node.volume ?? `node:${node.id}`, {
+        totalBytes: node.totalBytes,
+        freeBytes: node.freeBytes,
+      });
+    }
+    const totalBytes = [...volumes.values()].reduce((sum, v) => sum + v.totalBytes, 0);
+    const freeBytes = [...volumes.values()].reduce((sum, v) => sum + v.freeBytes, 0);
     return {
       totalBytes,
       freeBytes,
@@ -188,5 +226,14 @@ export class Grid {
 }
 
 function litReport(): CheckReport {
-  return { sharesFound: 0, sharesNeeded: 0, sharesTotal: 0, happiness: 0, healthy: true, recoverable: true, placements: [], problems: [] };
+  return {
+    sharesFound: 0,
+    sharesNeeded: 0,
+    sharesTotal: 0,
+    happiness: 0,
+    healthy: true,
+    recoverable: true,
+    placements: [],
+    problems: [],
+  };
 }

@@ -18,7 +18,11 @@ export function contentChunkHash(chunk: Uint8Array): Uint8Array {
   return new Uint8Array(taggedHasher('content-chunk').update(chunk).digest());
 }
 
-export function convergentKey(secret: Uint8Array, params: EncodingParams, chunkHashes: readonly Uint8Array[]): Uint8Array {
+export function convergentKey(
+  secret: Uint8Array,
+  params: EncodingParams,
+  chunkHashes: readonly Uint8Array[],
+): Uint8Array {
   const hmac = createHmac('sha256', secret);
   hmac.update(`gs1:convergent-key:${params.k}:${params.n}:${params.segmentSize}:${params.size}:`);
   hmac.update(merkleRoot(chunkHashes));

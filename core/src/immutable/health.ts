@@ -56,7 +56,10 @@ export interface VerifyReport extends CheckReport {
 }
 
 /** Verify: reads every block of every share and checks it; needs only the verify cap. */
-export async function verifyImmutable(ctx: GridContext, cap: ChkReadCap | ChkVerifyCap): Promise<VerifyReport> {
+export async function verifyImmutable(
+  ctx: GridContext,
+  cap: ChkReadCap | ChkVerifyCap,
+): Promise<VerifyReport> {
   const { report, good } = await verifyShares(ctx, cap);
   return report(good);
 }
@@ -70,11 +73,19 @@ async function verifyShares(ctx: GridContext, cap: ChkReadCap | ChkVerifyCap) {
   for (const candidate of located.candidates) {
     try {
       const validated = await validateChkShare(cap, siText, candidate);
+      const expectedSize = chkLayout(validated.ueb.params).totalLength;
+      const size = located.sizes.get(candidate);
+      if (size !== expectedSize) throw new Error(`share is ${size} bytes long, expected ${expectedSize}`);
       await verifyBlocks(ctx, siText, candidate, validated);
       good.set(candidate, validated);
       shares.push({ shnum: candidate.shnum, nodeId: candidate.node.id, ok: true });
     } catch (error) {
-      shares.push({ shnum: candidate.shnum, nodeId: candidate.node.id, ok: false, reason: describeError(error) });
+      shares.push({
+        shnum: candidate.shnum,
+        nodeId: candidate.node.id,
+        ok: false,
+        reason: describeError(error),
+      });
     }
   }
   const report = (goodShares: Map<ShareCandidate, ValidatedChkShare>): VerifyReport => {
@@ -83,7 +94,9 @@ async function verifyShares(ctx: GridContext, cap: ChkReadCap | ChkVerifyCap) {
     const happy = happiness(placements);
     const problems: ShareProblem[] = [
       ...located.problems,
-      ...shares.filter((s) => !s.ok).map((s) => ({ nodeId: s.nodeId, shnum: s.shnum, reason: s.reason ?? 'corrupt' })),
+      ...shares
+        .filter((s) => !s.ok)
+        .map((s) => ({ nodeId: s.nodeId, shnum: s.shnum, reason: s.reason ?? 'corrupt' })),
     ];
     return {
       sharesFound: found,
@@ -102,18 +115,30 @@ async function verifyShares(ctx: GridContext, cap: ChkReadCap | ChkVerifyCap) {
 }
 
 /** Reads a share's blocks a few segments at a time and compares each hash with its leaf. */
-async function verifyBlocks(ctx: GridContext, siText: string, candidate: ShareCandidate, share: ValidatedChkShare): Promise<void> {
+async function verifyBlocks(
+  ctx: GridContext,
+  siText: string,
+  candidate: ShareCandidate,
+  share: ValidatedChkShare,
+): Promise<void> {
   const { params } = share.ueb;
   const layout = chkLayout(params);
   const batch = 8;
   for (let first = 0; first < params.numSegments; first += batch) {
     const indexes = Array.from({ length: Math.min(batch, params.numSegments - first) }, (_, i) => first + i);
     const blocks = await Promise.all(
-      indexes.map((s) => candidate.node.readShare(siText, candidate.shnum, layout.blockOffset(s), blockLength(params, s))),
+      indexes.map((s) =>
+        candidate.node.readShare(siText, candidate.shnum, layout.blockOffset(s), blockLength(params, s)),
+      ),
     );
     const hashes = await ctx.work.hashBlocks(blocks);
     indexes.forEach((s, i) => {
-      if (!bytesEqual(hashes.subarray(i * HASH_LENGTH, (i + 1) * HASH_LENGTH), share.blockLeaves[s] as Uint8Array)) {
+      if (
+        !bytesEqual(
+          hashes.subarray(i * HASH_LENGTH, (i + 1) * HASH_LENGTH),
+          share.blockLeaves[s] as Uint8Array,
+        )
+      ) {
         throw new Error(`corrupt block in segment ${s}`);
       }
     });
@@ -134,12 +159,16 @@ export interface RepairReport {
  * corrupt copy when its node still works, otherwise on the least-loaded node on the ring), then
  * removes corrupt copies and verifies again. Works on ciphertext, so a verify cap is enough.
  */
-export async function repairImmutable(ctx: GridContext, cap: ChkReadCap | ChkVerifyCap): Promise<RepairReport> {
+export async function repairImmutable(
+  ctx: GridContext,
+  cap: ChkReadCap | ChkVerifyCap,
+): Promise<RepairReport> {
   const { report, good, siText } = await verifyShares(ctx, cap);
   const before = report(good);
   if (before.intact && before.healthy) return { before, after: before, regenerated: [], removed: [] };
   const goodByShnum = new Map<number, { candidate: ShareCandidate; share: ValidatedChkShare }>();
-  for (const [candidate, share] of good) if (!goodByShnum.has(candidate.shnum)) goodByShnum.set(candidate.shnum, { candidate, share });
+  for (const [candidate, share] of good)
+    if (!goodByShnum.has(candidate.shnum)) goodByShnum.set(candidate.shnum, { candidate, share });
   if (goodByShnum.size < cap.k) {
     throw new NotEnoughSharesError(
       `cannot repair: only ${goodByShnum.size} intact share(s) remain, ${cap.k} needed`,
@@ -151,7 +180,13 @@ export async function repairImmutable(ctx: GridContext, cap: ChkReadCap | ChkVer
   const unreachable = new Set(before.problems.filter((p) => p.shnum < 0).map((p) => p.nodeId));
   const usable = ctx.nodes.filter((node) => !unreachable.has(node.id));
   const targets = chooseTargets(usable, chkStorageIndexOf(cap), wanted, badCopies, before.placements);
-  const regenerated = await regenerateShares(ctx, siText, [...goodByShnum.values()].slice(0, cap.k), targets, usable);
+  const regenerated = await regenerateShares(
+    ctx,
+    siText,
+    [...goodByShnum.values()].slice(0, cap.k),
+    targets,
+    usable,
+  );
 
   const removed: Array<{ shnum: number; nodeId: string }> = [];
   const rewritten = new Set(regenerated.map((r) => `${r.nodeId}/${r.shnum}`));
@@ -217,13 +252,19 @@ async function regenerateShares(
           lastError = error;
         }
       }
-      if (lastError !== undefined) throw lastError instanceof Error ? lastError : new Error(describeError(lastError));
+      if (lastError !== undefined)
+        throw lastError instanceof Error ? lastError : new Error(describeError(lastError));
     }
     for (let s = 0; s < params.numSegments; s++) {
       const blocks = new Array<Uint8Array | undefined>(params.n);
       await Promise.all(
         sources.map(async ({ candidate, share }) => {
-          const block = await candidate.node.readShare(siText, candidate.shnum, layout.blockOffset(s), blockLength(params, s));
+          const block = await candidate.node.readShare(
+            siText,
+            candidate.shnum,
+            layout.blockOffset(s),
+            blockLength(params, s),
+          );
           const [hash] = splitHashes(await ctx.work.hashBlocks([block]), 1);
           if (!bytesEqual(hash as Uint8Array, share.blockLeaves[s] as Uint8Array)) {
             throw new Error(`share ${candidate.shnum} on ${candidate.node.id} went bad during repair`);
@@ -231,7 +272,12 @@ async function regenerateShares(
           blocks[candidate.shnum] = block;
         }),
       );
-      const rebuilt = await ctx.work.regenerate({ blocks, k: params.k, n: params.n, wanted: writers.map((w) => w.shnum) });
+      const rebuilt = await ctx.work.regenerate({
+        blocks,
+        k: params.k,
+        n: params.n,
+        wanted: writers.map((w) => w.shnum),
+      });
       const hashes = await ctx.work.hashBlocks(rebuilt);
       await Promise.all(
         writers.map(async (w, i) => {

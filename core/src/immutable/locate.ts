@@ -12,7 +12,11 @@ export interface LocatedShares {
 }
 
 /** Asks every node, in ring order, which shares of the storage index it holds. */
-export async function locateShares(nodes: readonly StorageNode[], si: Uint8Array, siText: string): Promise<LocatedShares> {
+export async function locateShares(
+  nodes: readonly StorageNode[],
+  si: Uint8Array,
+  siText: string,
+): Promise<LocatedShares> {
   const ring = permuteNodes(si, nodes);
   const answers = await Promise.all(
     ring.map(async (node) => {
@@ -28,7 +32,11 @@ export async function locateShares(nodes: readonly StorageNode[], si: Uint8Array
   const problems: ShareProblem[] = [];
   for (const answer of answers) {
     if ('error' in answer) {
-      problems.push({ nodeId: answer.node.id, shnum: -1, reason: `node unreachable: ${answer.error}` });
+      problems.push({
+        nodeId: answer.node.id,
+        shnum: -1,
+        reason: `unreachable (${answer.error.replace(`storage node ${answer.node.id}: `, '')})`,
+      });
       continue;
     }
     for (const info of answer.shares) {

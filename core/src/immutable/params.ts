@@ -25,7 +25,11 @@ export function validateEncoding({ k, n }: Encoding): void {
   }
 }
 
-export function encodingParams(size: number, encoding: Encoding, maxSegmentSize = MAX_SEGMENT_SIZE): EncodingParams {
+export function encodingParams(
+  size: number,
+  encoding: Encoding,
+  maxSegmentSize = MAX_SEGMENT_SIZE,
+): EncodingParams {
   validateEncoding(encoding);
   const { k, n } = encoding;
   if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`bad file size ${size}`);
@@ -35,7 +39,8 @@ export function encodingParams(size: number, encoding: Encoding, maxSegmentSize 
 
 /** Rebuilds the parameters from the values a share's extension block records. */
 export function paramsFor(size: number, k: number, n: number, segmentSize: number): EncodingParams {
-  if (segmentSize <= 0 || segmentSize % k !== 0) throw new RangeError('segment size must be a positive multiple of k');
+  if (segmentSize <= 0 || segmentSize % k !== 0)
+    throw new RangeError('segment size must be a positive multiple of k');
   const numSegments = Math.max(1, Math.ceil(size / segmentSize));
   const tailSegmentLength = size - (numSegments - 1) * segmentSize;
   return {

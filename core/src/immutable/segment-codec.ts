@@ -1,4 +1,4 @@
-import { aesCtrTransform } from '../crypto/aes-ctr.js';
+import { aesCtrInto } from '../crypto/aes-ctr.js';
 import { HASH_LENGTH, taggedHasher } from '../crypto/hash.js';
 import { createReedSolomon, type ReedSolomon } from '../erasure/index.js';
 import { bytesEqual } from '../util/bytes.js';
@@ -46,22 +46,63 @@ export interface EncodeSegmentInput extends SegmentCrypto {
   readonly blockSize: number;
 }
 
-export interface EncodedSegment {
-  /** n blocks: the first k are the (zero-padded) ciphertext, the rest parity. */
-  readonly blocks: Uint8Array[];
+export interface EncodeIntoInput extends EncodeSegmentInput {
+  /** n × blockSize bytes (a view of a shared slot): block i is written at i × blockSize. */
+  readonly output: Uint8Array;
+}
+
+export interface SegmentHashes {
   /** n × 32 bytes: the hash of each block. */
   readonly blockHashes: Uint8Array;
   readonly segmentHash: Uint8Array;
 }
 
+export interface EncodedSegment extends SegmentHashes {
+  /** n blocks: the first k are the (zero-padded) ciphertext, the rest parity. */
+  readonly blocks: Uint8Array[];
+}
+
+function blockViews(output: Uint8Array, n: number, blockSize: number): Uint8Array[] {
+  return Array.from({ length: n }, (_, i) => output.subarray(i * blockSize, (i + 1) * blockSize));
+}
+
+/**
+ * Per-thread scratch for the tail padding and the parity blocks. The coding runs on this private
+ * memory and the result is copied into the shared slot in one go at the end: the Reed-Solomon
+ * kernel moves data in and out of its own memory, and those copies run at half speed when they
+ * touch a SharedArrayBuffer (measured 4.6 vs 2.3 GB/s for 3-of-5).
+ */
+let scratch = new Uint8Array(0);
+function scratchOf(length: number): Uint8Array {
+  if (scratch.length < length) scratch = new Uint8Array(length);
+  return scratch;
+}
+
+/** Encrypts, erasure-codes and hashes one segment, writing the n blocks into `output`. */
+export function encodeSegmentInto(input: EncodeIntoInput): SegmentHashes {
+  const { k, n, blockSize, output } = input;
+  const dataLength = k * blockSize;
+  const length = input.plaintext.length;
+  const work = scratchOf(n * blockSize);
+  // Data blocks: the ciphertext, zero-padded to whole blocks (only the last segment needs padding).
+  const data = work.subarray(0, dataLength);
+  aesCtrInto(input.aesKey, input.iv, input.offset, input.plaintext, data);
+  data.fill(0, length);
+  const parityArea = work.subarray(dataLength);
+  const dataBlocks = blockViews(data, k, blockSize);
+  const parityBlocks = blockViews(parityArea, n - k, blockSize);
+  if (n > k) codecFor(k, n).encode(dataBlocks, parityBlocks);
+  const blockHashes = hashBlocks([...dataBlocks, ...parityBlocks]);
+  output.set(data);
+  output.set(parityArea.subarray(0, (n - k) * blockSize), dataLength);
+  return { blockHashes, segmentHash: segmentHash(blockHashes.subarray(0, k * HASH_LENGTH)) };
+}
+
+/** The same into fresh memory (mutable versions, which are built whole). */
 export function encodeSegment(input: EncodeSegmentInput): EncodedSegment {
-  const { k, n, blockSize } = input;
-  const padded = new Uint8Array(k * blockSize);
-  padded.set(aesCtrTransform(input.aesKey, input.iv, input.offset, input.plaintext));
-  const data = Array.from({ length: k }, (_, i) => padded.subarray(i * blockSize, (i + 1) * blockSize));
-  const blocks = k === n ? data : [...data, ...codecFor(k, n).encode(data)];
-  const blockHashes = hashBlocks(blocks);
-  return { blocks, blockHashes, segmentHash: segmentHash(blockHashes.subarray(0, k * HASH_LENGTH)) };
+  const output = new Uint8Array(input.n * input.blockSize);
+  const hashes = encodeSegmentInto({ ...input, output });
+  return { ...hashes, blocks: blockViews(output, input.n, input.blockSize) };
 }
 
 export function hashBlocks(blocks: readonly Uint8Array[]): Uint8Array {
@@ -84,13 +125,26 @@ export interface DecodeSegmentInput {
   readonly crypto?: SegmentCrypto;
 }
 
-export type DecodedSegment =
-  | { readonly ok: true; readonly data: Uint8Array }
+export type DecodeFailure =
   /** Blocks whose hash did not match: their shares are bad and the caller fetches others. */
-  | { readonly ok: false; readonly badBlocks: number[]; readonly segmentMismatch: boolean };
+  { readonly ok: false; readonly badBlocks: number[]; readonly segmentMismatch: boolean };
+
+export type DecodedSegment = { readonly ok: true; readonly data: Uint8Array } | DecodeFailure;
+
+export interface DecodeIntoInput extends DecodeSegmentInput {
+  /** Receives the segment's plaintext (a view of a shared slot, at least segmentLength bytes). */
+  readonly output: Uint8Array;
+}
 
 export function decodeSegment(input: DecodeSegmentInput): DecodedSegment {
-  const { k, n } = input;
+  const output = new Uint8Array(input.segmentLength);
+  const result = decodeSegmentInto({ ...input, output });
+  return result.ok ? { ok: true, data: output } : result;
+}
+
+/** Checks every block, rebuilds missing data blocks, checks the segment hash, decrypts into `output`. */
+export function decodeSegmentInto(input: DecodeIntoInput): { readonly ok: true } | DecodeFailure {
+  const { k, n, output } = input;
   const badBlocks: number[] = [];
   const good: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(n);
   const dataHashes = new Uint8Array(k * HASH_LENGTH);
@@ -125,17 +179,43 @@ export function decodeSegment(input: DecodeSegmentInput): DecodedSegment {
     // the parity disagrees with the data (a faulty uploader). No single share is to blame.
     return { ok: false, badBlocks: [], segmentMismatch: true };
   }
-  const ciphertext = new Uint8Array(input.segmentLength);
+  const plain = output.subarray(0, input.segmentLength);
+  // When the data blocks lie back to back (the reader places them so), they already are the
+  // ciphertext: decrypt straight from them, with no assembling copy.
+  const ciphertext = contiguous(good, k, input.segmentLength) ?? assemble(good, k, plain);
+  if (input.crypto === undefined) {
+    if (ciphertext !== plain) plain.set(ciphertext);
+  } else {
+    const { aesKey, iv, offset } = input.crypto;
+    aesCtrInto(aesKey, iv, offset, ciphertext, plain);
+  }
+  return { ok: true };
+}
+
+function contiguous(
+  blocks: ReadonlyArray<Uint8Array | undefined>,
+  k: number,
+  length: number,
+): Uint8Array | undefined {
+  const first = blocks[0];
+  if (first === undefined || first.length * k < length) return undefined;
+  for (let i = 1; i < k; i++) {
+    const block = blocks[i];
+    if (block?.buffer !== first.buffer || block.byteOffset !== first.byteOffset + i * first.length)
+      return undefined;
+  }
+  return new Uint8Array(first.buffer, first.byteOffset, length);
+}
+
+function assemble(blocks: ReadonlyArray<Uint8Array | undefined>, k: number, target: Uint8Array): Uint8Array {
   let filled = 0;
-  for (let i = 0; i < k && filled < ciphertext.length; i++) {
-    const block = good[i] as Uint8Array;
-    const take = Math.min(block.length, ciphertext.length - filled);
-    ciphertext.set(block.subarray(0, take), filled);
+  for (let i = 0; i < k && filled < target.length; i++) {
+    const block = blocks[i] as Uint8Array;
+    const take = Math.min(block.length, target.length - filled);
+    target.set(block.subarray(0, take), filled);
     filled += take;
   }
-  if (input.crypto === undefined) return { ok: true, data: ciphertext };
-  const { aesKey, iv, offset } = input.crypto;
-  return { ok: true, data: new Uint8Array(aesCtrTransform(aesKey, iv, offset, ciphertext)) };
+  return target;
 }
 
 export interface RegenerateInput {

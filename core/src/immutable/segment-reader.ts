@@ -1,6 +1,7 @@
 import type { StorageNode } from '../storage/node.js';
 import { describeError, NotEnoughSharesError, type GridContext, type ShareProblem } from '../grid/context.js';
 import type { SegmentCrypto } from './segment-codec.js';
+import { SlotPool } from '../util/slot-pool.js';
 import { blockLength, segmentLength, type EncodingParams } from './params.js';
 import type { ShareBodyLayout } from './share-layout.js';
 
@@ -37,6 +38,7 @@ export class SegmentReader {
   private readonly pending: ShareCandidate[];
   private replenishing: Promise<void> | undefined;
   private readonly cache = new Map<number, Promise<Uint8Array>>();
+  private slots: SlotPool | undefined;
 
   constructor(
     private readonly ctx: GridContext,
@@ -87,7 +89,9 @@ export class SegmentReader {
     const good = this.chosen.size;
     return new NotEnoughSharesError(
       `not enough shares: ${good} good share(s) found, ${k} needed` +
-        (this.problems.length > 0 ? ` (${this.problems.length} problem(s): ${summarize(this.problems)})` : ''),
+        (this.problems.length > 0
+          ? ` (${this.problems.length} problem(s): ${summarize(this.problems)})`
+          : ''),
       this.problems,
     );
   }
@@ -118,48 +122,66 @@ export class SegmentReader {
     const { params, layout, storageIndex } = this.trust;
     if (index < 0 || index >= params.numSegments) throw new RangeError(`no segment ${index}`);
     const length = blockLength(params, index);
-    for (;;) {
-      await this.ensureShares();
-      const shares = [...this.chosen.values()].slice(0, params.k);
-      const blocks: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(params.n);
-      const expected: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(params.n);
-      let lost = false;
-      await Promise.all(
-        shares.map(async (share) => {
-          try {
-            const block = await share.node.readShare(storageIndex, share.shnum, layout.blockOffset(index), length);
-            if (block.length !== length) throw new Error(`short block ${index} (${block.length} of ${length} bytes)`);
-            blocks[share.shnum] = block;
-            expected[share.shnum] = share.blockLeaves[index];
-          } catch (error) {
-            lost = true;
-            this.drop(share, describeError(error));
-          }
-        }),
-      );
-      if (lost) continue;
-      const segmentCrypto: SegmentCrypto | undefined =
-        this.trust.crypto === undefined ? undefined : { ...this.trust.crypto, offset: index * params.segmentSize };
-      const decoded = await this.ctx.work.decode({
-        blocks,
-        expectedBlockHashes: expected,
-        expectedSegmentHash: this.trust.crypttextLeaves[index] as Uint8Array,
-        k: params.k,
-        n: params.n,
-        segmentLength: segmentLength(params, index),
-        ...(segmentCrypto === undefined ? {} : { crypto: segmentCrypto }),
-      });
-      if (decoded.ok) return decoded.data;
-      if (decoded.segmentMismatch) {
-        throw new NotEnoughSharesError(
-          `segment ${index} does not match its hash although every block matched its share: the shares are inconsistent`,
-          this.problems,
+    // One slot holds the k fetched blocks, then the decoded segment; workers see it without a copy.
+    this.slots ??= new SlotPool(params.k * params.blockSize + params.segmentSize, 5);
+    const slot = await this.slots.acquire();
+    try {
+      for (;;) {
+        await this.ensureShares();
+        const shares = [...this.chosen.values()].slice(0, params.k);
+        const positions = blockPositions(shares, params.k);
+        const blocks: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(params.n);
+        const expected: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(params.n);
+        let lost = false;
+        await Promise.all(
+          shares.map(async (share, i) => {
+            const position = positions[i] as number;
+            try {
+              const place = slot.subarray(position * params.blockSize, position * params.blockSize + length);
+              const got = await readBlockInto(share, storageIndex, layout.blockOffset(index), place);
+              if (got !== length) throw new Error(`short block ${index} (${got} of ${length} bytes)`);
+              blocks[share.shnum] = place;
+              // A copy: a view would drag the share's whole hash list along to the worker.
+              expected[share.shnum] = share.blockLeaves[index]?.slice();
+            } catch (error) {
+              lost = true;
+              this.drop(share, describeError(error));
+            }
+          }),
         );
+        if (lost) continue;
+        const segmentCrypto: SegmentCrypto | undefined =
+          this.trust.crypto === undefined
+            ? undefined
+            : { ...this.trust.crypto, offset: index * params.segmentSize };
+        const output = slot.subarray(
+          params.k * params.blockSize,
+          params.k * params.blockSize + segmentLength(params, index),
+        );
+        const decoded = await this.ctx.work.decodeInto({
+          blocks,
+          expectedBlockHashes: expected,
+          expectedSegmentHash: (this.trust.crypttextLeaves[index] as Uint8Array).slice(),
+          k: params.k,
+          n: params.n,
+          segmentLength: output.length,
+          output,
+          ...(segmentCrypto === undefined ? {} : { crypto: segmentCrypto }),
+        });
+        if (decoded.ok) return output.slice();
+        if (decoded.segmentMismatch) {
+          throw new NotEnoughSharesError(
+            `segment ${index} does not match its hash although every block matched its share: the shares are inconsistent`,
+            this.problems,
+          );
+        }
+        for (const shnum of decoded.badBlocks) {
+          const share = this.chosen.get(shnum);
+          if (share !== undefined) this.drop(share, `corrupt block in segment ${index}`);
+        }
       }
-      for (const shnum of decoded.badBlocks) {
-        const share = this.chosen.get(shnum);
-        if (share !== undefined) this.drop(share, `corrupt block in segment ${index}`);
-      }
+    } finally {
+      this.slots.release(slot);
     }
   }
 
@@ -168,7 +190,12 @@ export class SegmentReader {
     return this.segments(offset, length, readahead, true);
   }
 
-  private async *segments(offset: number, length: number, readahead: number, evict: boolean): AsyncGenerator<Uint8Array> {
+  private async *segments(
+    offset: number,
+    length: number,
+    readahead: number,
+    evict: boolean,
+  ): AsyncGenerator<Uint8Array> {
     const { params } = this.trust;
     const end = Math.min(params.size, offset + length);
     if (offset >= end) return;
@@ -195,7 +222,36 @@ export class SegmentReader {
   }
 }
 
+/** One problem in words: a node-wide one (shnum < 0) names only the node. */
+export function describeProblem(p: ShareProblem): string {
+  return p.shnum < 0 ? `node ${p.nodeId}: ${p.reason}` : `share ${p.shnum} on node ${p.nodeId}: ${p.reason}`;
+}
+
+async function readBlockInto(
+  share: ShareCandidate,
+  si: string,
+  offset: number,
+  place: Uint8Array,
+): Promise<number> {
+  const { node, shnum } = share;
+  if (node.readShareInto !== undefined) return node.readShareInto(si, shnum, offset, place);
+  const block = await node.readShare(si, shnum, offset, place.length);
+  place.set(block.subarray(0, place.length));
+  return block.length;
+}
+
+/**
+ * Where each fetched block goes in the slot: data block i at position i, so that when all data
+ * shares are at hand the blocks lie back to back and are the ciphertext itself (no copy to
+ * assemble it); parity blocks fill the positions of the data blocks they stand in for.
+ */
+function blockPositions(shares: readonly ShareCandidate[], k: number): number[] {
+  const taken = new Set(shares.filter((s) => s.shnum < k).map((s) => s.shnum));
+  const free = Array.from({ length: k }, (_, i) => i).filter((i) => !taken.has(i));
+  return shares.map((share) => (share.shnum < k ? share.shnum : (free.shift() as number)));
+}
+
 function summarize(problems: readonly ShareProblem[]): string {
-  const shown = problems.slice(0, 4).map((p) => `share ${p.shnum} on ${p.nodeId}: ${p.reason}`);
+  const shown = problems.slice(0, 4).map(describeProblem);
   return shown.join('; ') + (problems.length > 4 ? `; and ${problems.length - 4} more` : '');
 }

@@ -23,7 +23,9 @@ export class ShareBodyLayout {
   ) {
     this.blocksOffset = headerLength;
     this.blockLeavesOffset =
-      headerLength + (params.numSegments - 1) * params.blockSize + blockLength(params, params.numSegments - 1);
+      headerLength +
+      (params.numSegments - 1) * params.blockSize +
+      blockLength(params, params.numSegments - 1);
     this.crypttextLeavesOffset = this.blockLeavesOffset + params.numSegments * 32;
     this.shareLeavesOffset = this.crypttextLeavesOffset + params.numSegments * 32;
     this.trailerOffset = this.shareLeavesOffset + params.n * 32;

@@ -84,7 +84,9 @@ export class ShareFanout {
   /** Removes shares that were committed by an upload that then failed as a whole. */
   async deleteCommitted(si: Uint8Array): Promise<void> {
     const siText = base32Encode(si);
-    await Promise.all(this.live.map((share) => share.node.deleteShare(siText, share.shnum).catch(() => undefined)));
+    await Promise.all(
+      this.live.map((share) => share.node.deleteShare(siText, share.shnum).catch(() => undefined)),
+    );
   }
 
   private async fail(share: OutgoingShare, error: unknown): Promise<void> {

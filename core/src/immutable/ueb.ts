@@ -43,7 +43,14 @@ export function decodeUeb(bytes: Uint8Array): ExtensionBlock | undefined {
   const segmentSize = buf.readUInt32BE(16);
   const numSegments = buf.readUInt32BE(20);
   const size = Number(buf.readBigUInt64BE(24));
-  if (k < 1 || n < k || n > 256 || segmentSize === 0 || segmentSize % k !== 0 || !Number.isSafeInteger(size)) {
+  if (
+    k < 1 ||
+    n < k ||
+    n > 256 ||
+    segmentSize === 0 ||
+    segmentSize % k !== 0 ||
+    !Number.isSafeInteger(size)
+  ) {
     return undefined;
   }
   const params = paramsFor(size, k, n, segmentSize);

@@ -2,12 +2,13 @@ import { chkAesKey, chkStorageIndex } from '../caps/derive.js';
 import { LIT_MAX_SIZE, type ChkReadCap, type LitCap } from '../caps/cap.js';
 import { HASH_LENGTH } from '../crypto/hash.js';
 import { merkleRoot } from '../merkle/hash-tree.js';
-import { fixedChunks, type ByteSource } from '../util/byte-source.js';
+import { readSequentially, type ByteSource } from '../util/byte-source.js';
+import { SlotPool } from '../util/slot-pool.js';
 import { concatBytes } from '../util/bytes.js';
 import { UploadError, type GridContext, type ShareProblem } from '../grid/context.js';
-import type { EncodedSegment } from './segment-codec.js';
+import type { SegmentHashes } from './segment-codec.js';
 import { CONVERGENCE_CHUNK, convergentKey, randomReadKey } from './convergence.js';
-import { encodingParams, type EncodingParams } from './params.js';
+import { blockLength, encodingParams, segmentLength, type EncodingParams } from './params.js';
 import { encodeChkHeader } from './share-layout.js';
 import { encodeUeb, uebHash } from './ueb.js';
 import { ShareFanout } from './share-writers.js';
@@ -31,7 +32,11 @@ export interface UploadReport {
 const ZERO_IV = new Uint8Array(16);
 
 /** Uploads an immutable file: LIT when it is tiny, otherwise CHK shares streamed to the nodes. */
-export async function uploadImmutable(ctx: GridContext, source: ByteSource, options: UploadOptions): Promise<UploadReport> {
+export async function uploadImmutable(
+  ctx: GridContext,
+  source: ByteSource,
+  options: UploadOptions,
+): Promise<UploadReport> {
   if (source.size <= LIT_MAX_SIZE) {
     const pieces: Uint8Array[] = [];
     for await (const piece of source.open()) pieces.push(piece);
@@ -86,46 +91,66 @@ async function streamShares(
 
   const segmentHashes: Uint8Array[] = [];
   const blockHashesBySegment: Uint8Array[] = [];
+  // Reading, encoding (on the workers) and writing overlap: the loop reads and dispatches while
+  // earlier segments are still being encoded or written. Writes stay in segment order (shares
+  // are appended); the slots bound memory whatever the file size.
+  const slots = new SlotPool(params.segmentSize + params.n * params.blockSize, 6);
   let done = 0;
-  const write = async (encoded: EncodedSegment): Promise<void> => {
-    await fanout.writeAll((shnum) => encoded.blocks[shnum] as Uint8Array);
+  let writes: Promise<void> = Promise.resolve();
+  let failure: { error: unknown } | undefined;
+  const write = async (blocks: Uint8Array, blockSize: number, hashes: SegmentHashes): Promise<void> => {
+    await fanout.writeAll((shnum) => blocks.subarray(shnum * blockSize, (shnum + 1) * blockSize));
     ensureHappy(ctx, fanout);
-    segmentHashes.push(encoded.segmentHash);
-    blockHashesBySegment.push(encoded.blockHashes);
+    segmentHashes.push(hashes.segmentHash);
+    blockHashesBySegment.push(hashes.blockHashes);
     done += params.segmentSize;
     onProgress?.(Math.min(done, params.size), params.size);
   };
 
-  // Keep a few segments in flight so every worker is busy while the main thread does I/O;
-  // the bound keeps memory flat whatever the file size.
-  const inFlight: Array<Promise<EncodedSegment>> = [];
-  const limit = 4;
-  let segment = 0;
-  for await (const plaintext of fixedChunks(source.open(), params.segmentSize, params.size)) {
-    const task = ctx.work.encode({
-      plaintext,
-      aesKey,
-      iv: ZERO_IV,
-      offset: segment * params.segmentSize,
-      k: params.k,
-      n: params.n,
-      blockSize: segment === params.numSegments - 1 ? params.tailBlockSize : params.blockSize,
-    });
-    // A rejection is seen when the task is awaited below; this keeps it from being "unhandled" meanwhile.
-    task.catch(() => undefined);
-    inFlight.push(task);
-    segment++;
-    if (inFlight.length >= limit) await write(await (inFlight.shift() as Promise<EncodedSegment>));
+  const input = await readSequentially(source);
+  try {
+    for (let segment = 0; segment < params.numSegments && failure === undefined; segment++) {
+      const slot = await slots.acquire();
+      const plaintext = slot.subarray(0, segmentLength(params, segment));
+      await input.fill(plaintext);
+      const blockSize = blockLength(params, segment);
+      const blocks = slot.subarray(params.segmentSize, params.segmentSize + params.n * blockSize);
+      const encoded = ctx.work.encodeInto({
+        plaintext,
+        output: blocks,
+        aesKey,
+        iv: ZERO_IV,
+        offset: segment * params.segmentSize,
+        k: params.k,
+        n: params.n,
+        blockSize,
+      });
+      encoded.catch(() => undefined); // seen through `writes` below
+      // The slot comes back once its blocks are written, or once an earlier failure skipped them.
+      writes = writes
+        .then(async () => write(blocks, blockSize, await encoded))
+        .finally(() => slots.release(slot));
+      writes.catch((error: unknown) => (failure ??= { error }));
+    }
+    await writes;
+    await input.finish();
+  } finally {
+    await input.close();
   }
-  while (inFlight.length > 0) await write(await (inFlight.shift() as Promise<EncodedSegment>));
 
   const blockLeaves = (shnum: number): Uint8Array[] =>
     blockHashesBySegment.map((hashes) => hashes.subarray(shnum * HASH_LENGTH, (shnum + 1) * HASH_LENGTH));
   const shareLeaves = Array.from({ length: params.n }, (_, shnum) => merkleRoot(blockLeaves(shnum)));
-  const ueb = encodeUeb({ params, shareRoot: merkleRoot(shareLeaves), crypttextRoot: merkleRoot(segmentHashes) });
+  const ueb = encodeUeb({
+    params,
+    shareRoot: merkleRoot(shareLeaves),
+    crypttextRoot: merkleRoot(segmentHashes),
+  });
   const crypttextLeaves = concatBytes(segmentHashes);
   const shareLeafBytes = concatBytes(shareLeaves);
-  await fanout.writeAll((shnum) => concatBytes([concatBytes(blockLeaves(shnum)), crypttextLeaves, shareLeafBytes, ueb]));
+  await fanout.writeAll((shnum) =>
+    concatBytes([concatBytes(blockLeaves(shnum)), crypttextLeaves, shareLeafBytes, ueb]),
+  );
   await fanout.commitAll();
   return ueb;
 }
@@ -139,15 +164,22 @@ function ensureHappy(ctx: GridContext, fanout: ShareFanout): void {
 
 /** The per-chunk hashes a convergent key is made from, hashed on the workers in parallel. */
 async function hashContent(ctx: GridContext, source: ByteSource): Promise<Uint8Array[]> {
+  const chunkCount = Math.ceil(source.size / CONVERGENCE_CHUNK);
+  const slots = new SlotPool(Math.min(CONVERGENCE_CHUNK, source.size), 4);
   const hashes: Array<Promise<Uint8Array>> = [];
-  const window: Array<Promise<Uint8Array>> = [];
-  for await (const chunk of fixedChunks(source.open(), CONVERGENCE_CHUNK, source.size)) {
-    const task = ctx.work.chunkHash(chunk);
-    task.catch(() => undefined);
-    hashes.push(task);
-    window.push(task);
-    if (window.length >= 4) await window.shift();
+  const input = await readSequentially(source);
+  try {
+    for (let i = 0; i < chunkCount; i++) {
+      const slot = await slots.acquire();
+      const chunk = slot.subarray(0, Math.min(CONVERGENCE_CHUNK, source.size - i * CONVERGENCE_CHUNK));
+      await input.fill(chunk);
+      const task = ctx.work.chunkHash(chunk).finally(() => slots.release(slot));
+      task.catch(() => undefined);
+      hashes.push(task);
+    }
+    await input.finish();
+  } finally {
+    await input.close();
   }
   return Promise.all(hashes);
 }
-

@@ -22,7 +22,12 @@ export interface MutableWriteKeys extends MutableReadKeys {
 export function readKeysOf(cap: MutableReadCap | MutableWriteCap): MutableReadKeys {
   if (cap.kind === 'mutable-write') return writeKeysOf(cap);
   const storageIndex = mutableStorageIndex(cap.readKey);
-  return { readKey: cap.readKey, storageIndex, siText: base32Encode(storageIndex), fingerprint: cap.fingerprint };
+  return {
+    readKey: cap.readKey,
+    storageIndex,
+    siText: base32Encode(storageIndex),
+    fingerprint: cap.fingerprint,
+  };
 }
 
 export function writeKeysOf(cap: MutableWriteCap): MutableWriteKeys {

@@ -7,7 +7,13 @@ import { bytesEqual, concatBytes } from '../util/bytes.js';
 import { NotEnoughSharesError, type GridContext } from '../grid/context.js';
 import { readKeysOf, versionAesKey, writeKeysOf, type MutableReadKeys } from './keys.js';
 import { MAX_MUTABLE_SIZE, publishVersion } from './publish.js';
-import { bestVersion, mapServers, recoverableVersions, type RecoverableVersion, type ServerMap } from './servermap.js';
+import {
+  bestVersion,
+  mapServers,
+  recoverableVersions,
+  type RecoverableVersion,
+  type ServerMap,
+} from './servermap.js';
 import { decodeMutableHeader, MUTABLE_HEADER_LENGTH, mutableLayout } from './share-format.js';
 
 const ZERO_IV = new Uint8Array(16);
@@ -24,7 +30,13 @@ export async function servermapOf(ctx: GridContext, keys: MutableReadKeys): Prom
 }
 
 /** A reader over one version's shares; each share is re-checked to still hold that version. */
-export function versionReader(ctx: GridContext, keys: MutableReadKeys, map: ServerMap, chosen: RecoverableVersion, withKey: boolean): SegmentReader {
+export function versionReader(
+  ctx: GridContext,
+  keys: MutableReadKeys,
+  map: ServerMap,
+  chosen: RecoverableVersion,
+  withKey: boolean,
+): SegmentReader {
   const { version } = chosen;
   const layout = mutableLayout(version.params);
   let crypttextLeaves: Uint8Array[] = [];
@@ -37,7 +49,10 @@ export function versionReader(ctx: GridContext, keys: MutableReadKeys, map: Serv
     },
     ...(withKey ? { crypto: { aesKey: versionAesKey(keys.readKey, version.salt), iv: ZERO_IV } } : {}),
     validate: async ({ node, shnum }) => {
-      const header = decodeMutableHeader(await node.readShare(keys.siText, shnum, 0, MUTABLE_HEADER_LENGTH), keys.storageIndex);
+      const header = decodeMutableHeader(
+        await node.readShare(keys.siText, shnum, 0, MUTABLE_HEADER_LENGTH),
+        keys.storageIndex,
+      );
       if (header === undefined || header.shnum !== shnum) throw new Error('bad or unsigned share header');
       const expectedTag = chosen.shares[0]?.versionTag ?? new Uint8Array(0);
       if (!bytesEqual(header.versionTag, expectedTag)) throw new Error('share moved on to another version');
@@ -47,9 +62,12 @@ export function versionReader(ctx: GridContext, keys: MutableReadKeys, map: Serv
       const blockLeaves = splitHashes(region, numSegments);
       const ctLeaves = splitHashes(region.subarray(numSegments * 32), numSegments);
       const shareLeaves = splitHashes(region.subarray(numSegments * 64), n);
-      if (!bytesEqual(merkleRoot(shareLeaves), version.shareRoot)) throw new Error('share hash tree does not match the signed root');
-      if (!bytesEqual(merkleRoot(blockLeaves), shareLeaves[shnum] as Uint8Array)) throw new Error('block hash tree does not match');
-      if (!bytesEqual(merkleRoot(ctLeaves), version.crypttextRoot)) throw new Error('ciphertext hash tree does not match');
+      if (!bytesEqual(merkleRoot(shareLeaves), version.shareRoot))
+        throw new Error('share hash tree does not match the signed root');
+      if (!bytesEqual(merkleRoot(blockLeaves), shareLeaves[shnum] as Uint8Array))
+        throw new Error('block hash tree does not match');
+      if (!bytesEqual(merkleRoot(ctLeaves), version.crypttextRoot))
+        throw new Error('ciphertext hash tree does not match');
       if (crypttextLeaves.length === 0) crypttextLeaves = ctLeaves;
       return blockLeaves;
     },
@@ -58,7 +76,10 @@ export function versionReader(ctx: GridContext, keys: MutableReadKeys, map: Serv
 }
 
 /** Opens the newest recoverable version of a mutable file for reading. */
-export async function openMutable(ctx: GridContext, cap: MutableReadCap | MutableWriteCap): Promise<SegmentReader> {
+export async function openMutable(
+  ctx: GridContext,
+  cap: MutableReadCap | MutableWriteCap,
+): Promise<SegmentReader> {
   const keys = readKeysOf(cap);
   const map = await servermapOf(ctx, keys);
   const best = bestVersion(map);
@@ -78,7 +99,12 @@ function noVersion(map: ServerMap, ctx: GridContext): NotEnoughSharesError {
   );
 }
 
-async function readVersion(ctx: GridContext, keys: MutableReadKeys, map: ServerMap, version: RecoverableVersion): Promise<Uint8Array> {
+async function readVersion(
+  ctx: GridContext,
+  keys: MutableReadKeys,
+  map: ServerMap,
+  version: RecoverableVersion,
+): Promise<Uint8Array> {
   const reader = versionReader(ctx, keys, map, version, true);
   const parts: Uint8Array[] = [];
   for await (const part of reader.stream()) parts.push(part);
@@ -86,20 +112,29 @@ async function readVersion(ctx: GridContext, keys: MutableReadKeys, map: ServerM
 }
 
 async function readSource(source: ByteSource): Promise<Uint8Array> {
-  if (source.size > MAX_MUTABLE_SIZE) throw new RangeError(`a mutable file holds at most ${MAX_MUTABLE_SIZE} bytes`);
+  if (source.size > MAX_MUTABLE_SIZE)
+    throw new RangeError(`a mutable file holds at most ${MAX_MUTABLE_SIZE} bytes`);
   const parts: Uint8Array[] = [];
   for await (const part of source.open()) parts.push(part);
   return concatBytes(parts);
 }
 
-export async function createMutable(ctx: GridContext, flavor: MutableFlavor, source: ByteSource): Promise<MutableWriteCap> {
+export async function createMutable(
+  ctx: GridContext,
+  flavor: MutableFlavor,
+  source: ByteSource,
+): Promise<MutableWriteCap> {
   const cap: MutableWriteCap = { kind: 'mutable-write', flavor, seed: new Uint8Array(randomBytes(32)) };
   const content = await readSource(source);
   await modifyMutable(ctx, cap, () => content);
   return cap;
 }
 
-export async function replaceMutable(ctx: GridContext, cap: MutableWriteCap, source: ByteSource): Promise<void> {
+export async function replaceMutable(
+  ctx: GridContext,
+  cap: MutableWriteCap,
+  source: ByteSource,
+): Promise<void> {
   const content = await readSource(source);
   await modifyMutable(ctx, cap, () => content);
 }
@@ -144,7 +179,11 @@ export async function modifyMutable(
 function settled(map: ServerMap, best: RecoverableVersion, ctx: GridContext): boolean {
   return (
     recoverableVersions(map).length === 1 &&
-    map.shares.every((s) => s.version === best.version || bytesEqual(s.versionTag, best.shares[0]?.versionTag ?? new Uint8Array(0))) &&
+    map.shares.every(
+      (s) =>
+        s.version === best.version ||
+        bytesEqual(s.versionTag, best.shares[0]?.versionTag ?? new Uint8Array(0)),
+    ) &&
     best.distinctShares >= Math.min(ctx.encoding.n, best.version.params.n)
   );
 }

@@ -9,7 +9,13 @@ import type { ShareTest, StorageNode } from '../storage/node.js';
 import { base32Encode } from '../util/base32.js';
 import { bytesEqual, concatBytes } from '../util/bytes.js';
 import { describeError, NotEnoughSharesError, type GridContext, type ShareProblem } from '../grid/context.js';
-import { bestVersion, mapServers, type MappedShare, type RecoverableVersion, type ServerMap } from './servermap.js';
+import {
+  bestVersion,
+  mapServers,
+  type MappedShare,
+  type RecoverableVersion,
+  type ServerMap,
+} from './servermap.js';
 import { encodeMutableHeader, mutableLayout, VERSION_TEST_OFFSET } from './share-format.js';
 
 type AnyMutableCap = MutableReadCap | MutableWriteCap | MutableVerifyCap;
@@ -28,7 +34,12 @@ async function mapOf(ctx: GridContext, cap: AnyMutableCap): Promise<Mapped> {
   return { storageIndex: verify.storageIndex, siText, map, best: bestVersion(map) };
 }
 
-function report(ctx: GridContext, mapped: Mapped, good: readonly MappedShare[], shares: readonly VerifiedShare[]): VerifyReport {
+function report(
+  ctx: GridContext,
+  mapped: Mapped,
+  good: readonly MappedShare[],
+  shares: readonly VerifiedShare[],
+): VerifyReport {
   const n = mapped.best?.version.params.n ?? ctx.encoding.n;
   const k = mapped.best?.version.params.k ?? ctx.encoding.k;
   const placements = good.map((s) => ({ shnum: s.shnum, nodeId: s.node.id }));
@@ -36,7 +47,9 @@ function report(ctx: GridContext, mapped: Mapped, good: readonly MappedShare[], 
   const happy = happiness(placements);
   const problems: ShareProblem[] = [
     ...mapped.map.problems,
-    ...shares.filter((s) => !s.ok && !mapped.map.problems.some((p) => p.nodeId === s.nodeId && p.shnum === s.shnum)).map((s) => ({ nodeId: s.nodeId, shnum: s.shnum, reason: s.reason ?? 'bad' })),
+    ...shares
+      .filter((s) => !s.ok && !mapped.map.problems.some((p) => p.nodeId === s.nodeId && p.shnum === s.shnum))
+      .map((s) => ({ nodeId: s.nodeId, shnum: s.shnum, reason: s.reason ?? 'bad' })),
   ];
   return {
     sharesFound: found,
@@ -56,8 +69,18 @@ export async function checkMutable(ctx: GridContext, cap: AnyMutableCap): Promis
   const mapped = await mapOf(ctx, cap);
   const good = mapped.best?.shares ?? [];
   const shares = [
-    ...mapped.map.shares.map((s) => ({ shnum: s.shnum, nodeId: s.node.id, ok: good.includes(s), ...(good.includes(s) ? {} : { reason: `older version ${s.version.seq}` }) })),
-    ...mapped.map.unreadable.map((s) => ({ shnum: s.shnum, nodeId: s.node.id, ok: false, reason: 'unreadable' })),
+    ...mapped.map.shares.map((s) => ({
+      shnum: s.shnum,
+      nodeId: s.node.id,
+      ok: good.includes(s),
+      ...(good.includes(s) ? {} : { reason: `older version ${s.version.seq}` }),
+    })),
+    ...mapped.map.unreadable.map((s) => ({
+      shnum: s.shnum,
+      nodeId: s.node.id,
+      ok: false,
+      reason: 'unreadable',
+    })),
   ];
   const { intact: _intact, shares: _shares, ...checked } = report(ctx, mapped, good, shares);
   return checked;
@@ -70,12 +93,22 @@ export async function verifyMutable(ctx: GridContext, cap: AnyMutableCap): Promi
 
 async function verifyAll(ctx: GridContext, cap: AnyMutableCap) {
   const mapped = await mapOf(ctx, cap);
-  const shares: VerifiedShare[] = mapped.map.unreadable.map((s) => ({ shnum: s.shnum, nodeId: s.node.id, ok: false, reason: 'unreadable or unsigned share' }));
+  const shares: VerifiedShare[] = mapped.map.unreadable.map((s) => ({
+    shnum: s.shnum,
+    nodeId: s.node.id,
+    ok: false,
+    reason: 'unreadable or unsigned share',
+  }));
   const good: MappedShare[] = [];
   const { best } = mapped;
   for (const share of mapped.map.shares) {
     if (best === undefined || !best.shares.includes(share)) {
-      shares.push({ shnum: share.shnum, nodeId: share.node.id, ok: false, reason: `holds an older or unrecoverable version (seq ${share.version.seq})` });
+      shares.push({
+        shnum: share.shnum,
+        nodeId: share.node.id,
+        ok: false,
+        reason: `holds an older or unrecoverable version (seq ${share.version.seq})`,
+      });
       continue;
     }
     try {
@@ -90,20 +123,39 @@ async function verifyAll(ctx: GridContext, cap: AnyMutableCap) {
 }
 
 /** Checks one share's hash lists and every block; returns its block leaves. */
-async function validateOne(ctx: GridContext, mapped: Mapped, best: RecoverableVersion, share: MappedShare): Promise<Uint8Array[]> {
+async function validateOne(
+  ctx: GridContext,
+  mapped: Mapped,
+  best: RecoverableVersion,
+  share: MappedShare,
+): Promise<Uint8Array[]> {
   const { params, shareRoot, crypttextRoot } = best.version;
   const layout = mutableLayout(params);
-  const region = await share.node.readShare(mapped.siText, share.shnum, layout.blockLeavesOffset, layout.hashesLength);
+  const region = await share.node.readShare(
+    mapped.siText,
+    share.shnum,
+    layout.blockLeavesOffset,
+    layout.hashesLength,
+  );
   if (region.length !== layout.hashesLength) throw new Error('share is truncated');
-  const split = (from: number, count: number): Uint8Array[] => Array.from({ length: count }, (_, i) => region.subarray(from + i * 32, from + i * 32 + 32));
+  const split = (from: number, count: number): Uint8Array[] =>
+    Array.from({ length: count }, (_, i) => region.subarray(from + i * 32, from + i * 32 + 32));
   const blockLeaves = split(0, params.numSegments);
   const ctLeaves = split(params.numSegments * 32, params.numSegments);
   const shareLeaves = split(params.numSegments * 64, params.n);
-  if (!bytesEqual(merkleRoot(shareLeaves), shareRoot)) throw new Error('share hash tree does not match the signed root');
-  if (!bytesEqual(merkleRoot(blockLeaves), shareLeaves[share.shnum] as Uint8Array)) throw new Error('block hash tree does not match');
-  if (!bytesEqual(merkleRoot(ctLeaves), crypttextRoot)) throw new Error('ciphertext hash tree does not match');
+  if (!bytesEqual(merkleRoot(shareLeaves), shareRoot))
+    throw new Error('share hash tree does not match the signed root');
+  if (!bytesEqual(merkleRoot(blockLeaves), shareLeaves[share.shnum] as Uint8Array))
+    throw new Error('block hash tree does not match');
+  if (!bytesEqual(merkleRoot(ctLeaves), crypttextRoot))
+    throw new Error('ciphertext hash tree does not match');
   for (let s = 0; s < params.numSegments; s++) {
-    const block = await share.node.readShare(mapped.siText, share.shnum, layout.blockOffset(s), blockLength(params, s));
+    const block = await share.node.readShare(
+      mapped.siText,
+      share.shnum,
+      layout.blockOffset(s),
+      blockLength(params, s),
+    );
     const hash = await ctx.work.hashBlocks([block]);
     if (!bytesEqual(hash, blockLeaves[s] as Uint8Array)) throw new Error(`corrupt block in segment ${s}`);
   }
@@ -125,7 +177,10 @@ export async function repairMutable(ctx: GridContext, cap: AnyMutableCap): Promi
   const goodByShnum = new Map<number, MappedShare>();
   for (const share of good) if (!goodByShnum.has(share.shnum)) goodByShnum.set(share.shnum, share);
   if (best === undefined || goodByShnum.size < best.version.params.k) {
-    throw new NotEnoughSharesError('cannot repair: fewer intact shares remain than are needed', before.problems);
+    throw new NotEnoughSharesError(
+      'cannot repair: fewer intact shares remain than are needed',
+      before.problems,
+    );
   }
   const { params } = best.version;
   const layout = mutableLayout(params);
@@ -134,7 +189,9 @@ export async function repairMutable(ctx: GridContext, cap: AnyMutableCap): Promi
   const wanted = new Set<number>();
   for (let shnum = 0; shnum < params.n; shnum++) if (!goodByShnum.has(shnum)) wanted.add(shnum);
   const badSlots = [
-    ...mapped.map.shares.filter((s) => !good.includes(s)).map((s) => ({ shnum: s.shnum, node: s.node, current: s.versionTag })),
+    ...mapped.map.shares
+      .filter((s) => !good.includes(s))
+      .map((s) => ({ shnum: s.shnum, node: s.node, current: s.versionTag })),
     ...mapped.map.unreadable.map((s) => ({ shnum: s.shnum, node: s.node, current: s.current })),
   ];
   for (const slot of badSlots) if (slot.shnum < params.n) wanted.add(slot.shnum);
@@ -145,22 +202,43 @@ export async function repairMutable(ctx: GridContext, cap: AnyMutableCap): Promi
     const blocks = new Array<Uint8Array | undefined>(params.n);
     await Promise.all(
       sources.map(async (share) => {
-        blocks[share.shnum] = await share.node.readShare(mapped.siText, share.shnum, layout.blockOffset(s), blockLength(params, s));
+        blocks[share.shnum] = await share.node.readShare(
+          mapped.siText,
+          share.shnum,
+          layout.blockOffset(s),
+          blockLength(params, s),
+        );
       }),
     );
     const regenerated = await ctx.work.regenerate({ blocks, k: params.k, n: params.n, wanted: wantedList });
     wantedList.forEach((shnum, i) => rebuilt.get(shnum)?.push(regenerated[i] as Uint8Array));
   }
-  const tailRegion = await template.node.readShare(mapped.siText, template.shnum, layout.crypttextLeavesOffset, layout.totalLength - layout.crypttextLeavesOffset);
+  const tailRegion = await template.node.readShare(
+    mapped.siText,
+    template.shnum,
+    layout.crypttextLeavesOffset,
+    layout.totalLength - layout.crypttextLeavesOffset,
+  );
   const ring = permuteNodes(mapped.storageIndex, ctx.nodes);
   const regenerated: Array<{ shnum: number; nodeId: string }> = [];
   for (const shnum of wantedList) {
     const blocks = rebuilt.get(shnum) as Uint8Array[];
     const hashes = await ctx.work.hashBlocks(blocks);
-    const blockLeaves = Array.from({ length: blocks.length }, (_, i) => hashes.subarray(i * HASH_LENGTH, (i + 1) * HASH_LENGTH));
-    const shareLeaf = tailRegion.subarray(params.numSegments * 32 + shnum * 32, params.numSegments * 32 + shnum * 32 + 32);
-    if (!bytesEqual(merkleRoot(blockLeaves), shareLeaf)) throw new Error(`regenerated share ${shnum} does not match its signed hash`);
-    const image = concatBytes([encodeMutableHeader(shnum, best.version, best.version.signature), ...blocks, ...blockLeaves, tailRegion]);
+    const blockLeaves = Array.from({ length: blocks.length }, (_, i) =>
+      hashes.subarray(i * HASH_LENGTH, (i + 1) * HASH_LENGTH),
+    );
+    const shareLeaf = tailRegion.subarray(
+      params.numSegments * 32 + shnum * 32,
+      params.numSegments * 32 + shnum * 32 + 32,
+    );
+    if (!bytesEqual(merkleRoot(blockLeaves), shareLeaf))
+      throw new Error(`regenerated share ${shnum} does not match its signed hash`);
+    const image = concatBytes([
+      encodeMutableHeader(shnum, best.version, best.version.signature),
+      ...blocks,
+      ...blockLeaves,
+      tailRegion,
+    ]);
     const slot = badSlots.find((b) => b.shnum === shnum && b.current !== null);
     const targets: Array<{ node: StorageNode; test: ShareTest }> = slot
       ? [{ node: slot.node, test: { offset: VERSION_TEST_OFFSET, expected: slot.current as Uint8Array } }]
@@ -182,6 +260,10 @@ export async function repairMutable(ctx: GridContext, cap: AnyMutableCap): Promi
   return { before, after, regenerated, removed: [] };
 }
 
-function load(good: readonly MappedShare[], added: ReadonlyArray<{ nodeId: string }>, nodeId: string): number {
+function load(
+  good: readonly MappedShare[],
+  added: ReadonlyArray<{ nodeId: string }>,
+  nodeId: string,
+): number {
   return good.filter((s) => s.node.id === nodeId).length + added.filter((a) => a.nodeId === nodeId).length;
 }

@@ -22,7 +22,11 @@ export const MAX_MUTABLE_SIZE = 64 * 1024 * 1024;
 const ZERO_IV = new Uint8Array(16);
 
 export type PublishOutcome =
-  | { readonly ok: true; readonly placements: ReadonlyArray<{ shnum: number; nodeId: string }>; readonly problems: readonly ShareProblem[] }
+  | {
+      readonly ok: true;
+      readonly placements: ReadonlyArray<{ shnum: number; nodeId: string }>;
+      readonly problems: readonly ShareProblem[];
+    }
   /** Another writer replaced a share first: the caller maps again and retries on the newer version. */
   | { readonly ok: false; readonly problems: readonly ShareProblem[] };
 
@@ -33,9 +37,16 @@ interface Slot {
 }
 
 /** Encodes `content` as version `seq`, signed, into n complete share images. */
-async function buildShares(ctx: GridContext, keys: MutableWriteKeys, content: Uint8Array, seq: number): Promise<Uint8Array[]> {
+async function buildShares(
+  ctx: GridContext,
+  keys: MutableWriteKeys,
+  content: Uint8Array,
+  seq: number,
+): Promise<Uint8Array[]> {
   if (content.length > MAX_MUTABLE_SIZE) {
-    throw new RangeError(`a mutable file holds at most ${MAX_MUTABLE_SIZE} bytes; store bigger files as immutable files`);
+    throw new RangeError(
+      `a mutable file holds at most ${MAX_MUTABLE_SIZE} bytes; store bigger files as immutable files`,
+    );
   }
   const params = encodingParams(content.length, ctx.encoding, ctx.maxSegmentSize);
   const salt = new Uint8Array(randomBytes(16));
@@ -66,7 +77,10 @@ async function buildShares(ctx: GridContext, keys: MutableWriteKeys, content: Ui
     params,
     publicKey: keys.publicKey,
   };
-  const signature = ed25519Sign(keys.privateKey, signedBytes(keys.storageIndex, encodeMutableHeader(0, version)));
+  const signature = ed25519Sign(
+    keys.privateKey,
+    signedBytes(keys.storageIndex, encodeMutableHeader(0, version)),
+  );
   const commonTail = concatBytes([...segmentHashes, ...shareLeaves]);
   return Array.from({ length: params.n }, (_, shnum) =>
     concatBytes([
@@ -82,17 +96,27 @@ async function buildShares(ctx: GridContext, keys: MutableWriteKeys, content: Ui
 function planSlots(ctx: GridContext, keys: MutableWriteKeys, map: ServerMap, n: number): Slot[] {
   const slots: Slot[] = [];
   for (const share of map.shares) {
-    if (share.shnum < n) slots.push({ shnum: share.shnum, node: share.node, test: { offset: VERSION_TEST_OFFSET, expected: share.versionTag } });
+    if (share.shnum < n)
+      slots.push({
+        shnum: share.shnum,
+        node: share.node,
+        test: { offset: VERSION_TEST_OFFSET, expected: share.versionTag },
+      });
   }
   for (const share of map.unreadable) {
     if (share.shnum < n && share.current !== null) {
-      slots.push({ shnum: share.shnum, node: share.node, test: { offset: VERSION_TEST_OFFSET, expected: share.current } });
+      slots.push({
+        shnum: share.shnum,
+        node: share.node,
+        test: { offset: VERSION_TEST_OFFSET, expected: share.current },
+      });
     }
   }
   const ring = permuteNodes(keys.storageIndex, ctx.nodes);
   const held = new Set(slots.map((slot) => slot.shnum));
   for (let shnum = 0; shnum < n; shnum++) {
-    if (!held.has(shnum)) slots.push({ shnum, node: ring[shnum % ring.length] as StorageNode, test: 'absent' });
+    if (!held.has(shnum))
+      slots.push({ shnum, node: ring[shnum % ring.length] as StorageNode, test: 'absent' });
   }
   return slots.sort((a, b) => a.shnum - b.shnum);
 }
@@ -119,7 +143,12 @@ export async function publishVersion(
 
   const write = async (slot: Slot): Promise<void> => {
     try {
-      const result = await slot.node.testAndSetShare(keys.siText, slot.shnum, slot.test, shares[slot.shnum] as Uint8Array);
+      const result = await slot.node.testAndSetShare(
+        keys.siText,
+        slot.shnum,
+        slot.test,
+        shares[slot.shnum] as Uint8Array,
+      );
       if (result.ok) placed.push({ shnum: slot.shnum, nodeId: slot.node.id });
       else conflict = true;
     } catch (error) {
@@ -134,7 +163,9 @@ export async function publishVersion(
   if (conflict) return { ok: false, problems };
 
   // Shares that found no home go to the least-loaded live nodes, each new there.
-  const missing = Array.from({ length: shares.length }, (_, i) => i).filter((shnum) => !placed.some((p) => p.shnum === shnum));
+  const missing = Array.from({ length: shares.length }, (_, i) => i).filter(
+    (shnum) => !placed.some((p) => p.shnum === shnum),
+  );
   const ring = permuteNodes(keys.storageIndex, ctx.nodes).filter((node) => !dead.has(node.id));
   for (const shnum of missing) {
     for (const node of [...ring].sort((a, b) => countOn(placed, a.id) - countOn(placed, b.id))) {

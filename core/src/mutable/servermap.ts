@@ -56,15 +56,18 @@ export async function mapServers(
       try {
         bytes = await candidate.node.readShare(siText, candidate.shnum, 0, MUTABLE_HEADER_LENGTH);
         const header = decodeMutableHeader(bytes, storageIndex);
-        if (header === undefined || header.shnum !== candidate.shnum) throw new Error('bad or unsigned share header');
-        if (!bytesEqual(publicKeyFingerprint(header.version.publicKey), fingerprint)) throw new Error('share signed by another key');
+        if (header === undefined || header.shnum !== candidate.shnum)
+          throw new Error('bad or unsigned share header');
+        if (!bytesEqual(publicKeyFingerprint(header.version.publicKey), fingerprint))
+          throw new Error('share signed by another key');
         shares.push({ ...candidate, version: header.version, versionTag: header.versionTag });
       } catch (error) {
         problems.push({ nodeId: candidate.node.id, shnum: candidate.shnum, reason: describeError(error) });
         // A corrupt share is still replaced by test-and-set against whatever bytes it holds now.
-        const current = bytes !== undefined && bytes.length >= VERSION_TEST_OFFSET + VERSION_TEST_LENGTH
-          ? bytes.slice(VERSION_TEST_OFFSET, VERSION_TEST_OFFSET + VERSION_TEST_LENGTH)
-          : null;
+        const current =
+          bytes !== undefined && bytes.length >= VERSION_TEST_OFFSET + VERSION_TEST_LENGTH
+            ? bytes.slice(VERSION_TEST_OFFSET, VERSION_TEST_OFFSET + VERSION_TEST_LENGTH)
+            : null;
         unreadable.push({ ...candidate, current });
       }
     }),
@@ -84,7 +87,8 @@ export function recoverableVersions(map: ServerMap): RecoverableVersion[] {
   for (const shares of byVersion.values()) {
     const first = shares[0] as MappedShare;
     const distinctShares = new Set(shares.map((s) => s.shnum)).size;
-    if (distinctShares >= first.version.params.k) versions.push({ version: first.version, shares, distinctShares });
+    if (distinctShares >= first.version.params.k)
+      versions.push({ version: first.version, shares, distinctShares });
   }
   return versions.sort((a, b) => compareVersions(b.version, a.version));
 }

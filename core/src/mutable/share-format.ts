@@ -39,7 +39,11 @@ export function signedBytes(storageIndex: Uint8Array, header: Uint8Array): Uint8
   return taggedHash('mutable-version', storageIndex, header.subarray(SIGNED_FROM, SIGNED_TO));
 }
 
-export function encodeMutableHeader(shnum: number, version: Omit<MutableVersion, 'signature'>, signature?: Uint8Array): Uint8Array {
+export function encodeMutableHeader(
+  shnum: number,
+  version: Omit<MutableVersion, 'signature'>,
+  signature?: Uint8Array,
+): Uint8Array {
   const out = Buffer.alloc(MUTABLE_HEADER_LENGTH);
   MAGIC.copy(out, 0);
   out.writeUInt8(1, 8);
@@ -66,7 +70,10 @@ export interface DecodedMutableHeader {
 }
 
 /** Parses a header and checks its signature under the given storage index; undefined if either fails. */
-export function decodeMutableHeader(bytes: Uint8Array, storageIndex: Uint8Array): DecodedMutableHeader | undefined {
+export function decodeMutableHeader(
+  bytes: Uint8Array,
+  storageIndex: Uint8Array,
+): DecodedMutableHeader | undefined {
   if (bytes.length < MUTABLE_HEADER_LENGTH) return undefined;
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, MUTABLE_HEADER_LENGTH);
   if (!buf.subarray(0, 8).equals(MAGIC) || buf.readUInt8(8) !== 1 || buf.readUInt8(9) !== 0) return undefined;
@@ -77,7 +84,8 @@ export function decodeMutableHeader(bytes: Uint8Array, storageIndex: Uint8Array)
   const segmentSize = buf.readUInt32BE(104);
   const size = Number(buf.readBigUInt64BE(112));
   if (k < 1 || n < k || n > 256 || shnum >= n || segmentSize === 0 || segmentSize % k !== 0) return undefined;
-  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(size) || segmentSize > 64 * 1024 * 1024) return undefined;
+  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(size) || segmentSize > 64 * 1024 * 1024)
+    return undefined;
   const params = paramsFor(size, k, n, segmentSize);
   if (params.numSegments !== buf.readUInt32BE(108)) return undefined;
   const header = new Uint8Array(bytes.subarray(0, MUTABLE_HEADER_LENGTH));
@@ -90,8 +98,13 @@ export function decodeMutableHeader(bytes: Uint8Array, storageIndex: Uint8Array)
     publicKey: header.slice(120, 152),
     signature: header.slice(152, 216),
   };
-  if (!ed25519Verify(version.publicKey, signedBytes(storageIndex, header), version.signature)) return undefined;
-  return { shnum, version, versionTag: header.slice(VERSION_TEST_OFFSET, VERSION_TEST_OFFSET + VERSION_TEST_LENGTH) };
+  if (!ed25519Verify(version.publicKey, signedBytes(storageIndex, header), version.signature))
+    return undefined;
+  return {
+    shnum,
+    version,
+    versionTag: header.slice(VERSION_TEST_OFFSET, VERSION_TEST_OFFSET + VERSION_TEST_LENGTH),
+  };
 }
 
 /** Orders versions: higher seq wins, then the larger share root, so every reader picks the same one. */

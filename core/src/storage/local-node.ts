@@ -164,6 +164,23 @@ async function readRange(file: string, offset: number, length: number): Promise<
   }
 }
 
+/** Reads into `target` from `offset` until it is full or the file ends; null when there is no file. */
+async function readRangeInto(file: string, offset: number, target: Uint8Array): Promise<number | null> {
+  const handle = await ignoring(open(file, 'r'), 'ENOENT');
+  if (handle === undefined) return null;
+  try {
+    let got = 0;
+    while (got < target.length) {
+      const { bytesRead } = await handle.read(target, got, target.length - got, offset + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got;
+  } finally {
+    await handle.close();
+  }
+}
+
 async function sizeOf(file: string): Promise<number> {
   return (await ignoring(stat(file), 'ENOENT'))?.size ?? 0;
 }
@@ -266,12 +283,17 @@ interface WriterHost {
   forget(writer: LocalShareWriter): void;
 }
 
+const FLUSH_EVERY = 64 * 1024 * 1024;
+
 class LocalShareWriter implements ShareWriter {
   private position = 0;
   private state: 'open' | 'committing' | 'committed' | 'aborted' = 'open';
   private failure: StorageNodeError | undefined;
   private tail: Promise<void> = Promise.resolve();
   private discarded: Promise<void> | undefined;
+  /** Background writeback: see maybeFlush. */
+  private flushing: Promise<void> | undefined;
+  private unflushed = 0;
 
   constructor(
     private readonly host: WriterHost,
@@ -292,6 +314,7 @@ class LocalShareWriter implements ShareWriter {
       try {
         await writeFully(this.handle, chunk, this.position);
         this.position += chunk.byteLength;
+        this.maybeFlush(chunk.byteLength);
       } catch (err) {
         this.failure = toNodeError(this.host.id, 'writing share', err);
         // Free the space at once: after ENOSPC the caller will only abort anyway.
@@ -303,10 +326,27 @@ class LocalShareWriter implements ShareWriter {
     return step;
   }
 
+  /**
+   * Starts pushing written data to disk every few MiB, in the background, so the fsync at commit
+   * finds little left to do: without it a large share's whole writeback happened at commit,
+   * after the upload had otherwise finished (~0.5 s per GiB here). Durability still comes from
+   * the sync in commit; this only moves the work earlier.
+   */
+  private maybeFlush(bytes: number): void {
+    this.unflushed += bytes;
+    if (this.unflushed < FLUSH_EVERY || this.flushing !== undefined) return;
+    this.unflushed = 0;
+    this.flushing = this.handle
+      .datasync()
+      .catch(() => undefined) // a real failure resurfaces at the sync in commit
+      .finally(() => (this.flushing = undefined));
+  }
+
   async commit(): Promise<void> {
     if (this.state !== 'open') throw new StorageNodeError(this.host.id, `share writer is ${this.state}`);
     this.state = 'committing';
     await this.tail;
+    await this.flushing;
     if (this.failure !== undefined) {
       this.state = 'aborted';
       throw this.failure;
@@ -456,6 +496,25 @@ export class LocalDirectoryNode implements StorageNode {
     return bytes;
   }
 
+  async readShareInto(
+    si: StorageIndexText,
+    shnum: number,
+    offset: number,
+    target: Uint8Array,
+  ): Promise<number> {
+    this.assertOpen();
+    assertShareAddress(si, shnum);
+    assertByteRange(offset, target.length);
+    let got: number | null;
+    try {
+      got = await readRangeInto(this.sharePath(si, shnum), offset, target);
+    } catch (err) {
+      throw toNodeError(this.id, 'reading share', err);
+    }
+    if (got === null) throw new ShareNotFoundError(this.id, si, shnum);
+    return got;
+  }
+
   async listShares(si: StorageIndexText): Promise<ShareInfo[]> {
     this.assertOpen();
     assertShareAddress(si, 0);
@@ -560,11 +619,12 @@ export class LocalDirectoryNode implements StorageNode {
   async space(): Promise<NodeSpace> {
     this.assertOpen();
     try {
-      const fs = await statfs(this.location);
+      const [fs, info] = await Promise.all([statfs(this.location), stat(this.location)]);
       return {
         totalBytes: fs.bsize * fs.blocks,
         freeBytes: fs.bsize * fs.bavail,
         usedBytes: Math.max(0, this.usedBytes),
+        volume: `local-dev:${info.dev}`,
       };
     } catch (err) {
       throw toNodeError(this.id, 'reading free space', err);

@@ -21,6 +21,11 @@ export interface NodeSpace {
   readonly freeBytes: number;
   /** Bytes taken by this node's shares. */
   readonly usedBytes: number;
+  /**
+   * Names the store the free space belongs to (a filesystem, a bucket). Nodes on one disk share
+   * its free space; the grid counts each volume's free space once instead of once per node.
+   */
+  readonly volume?: string;
 }
 
 /** A share being written: chunks are appended in order; nothing is visible before commit. */
@@ -54,6 +59,11 @@ export interface StorageNode {
   createShare(si: StorageIndexText, shnum: number): Promise<ShareWriter>;
   /** Up to `length` bytes from `offset`; shorter at the end of the share. Throws ShareNotFoundError. */
   readShare(si: StorageIndexText, shnum: number, offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * As readShare, but into the caller's buffer (up to target.length bytes); returns how many bytes
+   * were read. Optional: a reader uses it when present to stream without allocating per block.
+   */
+  readShareInto?(si: StorageIndexText, shnum: number, offset: number, target: Uint8Array): Promise<number>;
   /** The shares this node holds for a storage index (empty when none). */
   listShares(si: StorageIndexText): Promise<ShareInfo[]>;
   /** Removes a share; removing a missing share is not an error. */

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open as openFile, stat } from 'node:fs/promises';
 
 /**
  * Content to upload: its size up front (the share layout depends on it) and a way to stream it
@@ -8,6 +8,14 @@ import { stat } from 'node:fs/promises';
 export interface ByteSource {
   readonly size: number;
   open(): AsyncIterable<Uint8Array>;
+  /** Reads at a position into the caller's buffer (files can), which spares a copy per segment. */
+  openReader?(): Promise<PositionalReader>;
+}
+
+export interface PositionalReader {
+  /** Reads up to target.length bytes at `position`; fewer only at the end. */
+  read(target: Uint8Array, position: number): Promise<number>;
+  close(): Promise<void>;
 }
 
 export function bytesSource(bytes: Uint8Array): ByteSource {
@@ -23,7 +31,17 @@ export function bytesSource(bytes: Uint8Array): ByteSource {
 export async function fileSource(path: string): Promise<ByteSource> {
   const info = await stat(path);
   if (!info.isFile()) throw new Error(`${path} is not a regular file`);
-  return { size: info.size, open: () => createReadStream(path, { highWaterMark: 1024 * 1024 }) };
+  return {
+    size: info.size,
+    open: () => createReadStream(path, { highWaterMark: 1024 * 1024 }),
+    openReader: async () => {
+      const handle = await openFile(path, 'r');
+      return {
+        read: async (target, position) => (await handle.read(target, 0, target.length, position)).bytesRead,
+        close: () => handle.close(),
+      };
+    },
+  };
 }
 
 export class SourceChangedError extends Error {
@@ -37,7 +55,11 @@ export class SourceChangedError extends Error {
  * Re-cuts a stream into fresh buffers of exactly `size` bytes (the last one shorter). Fresh
  * buffers matter: they are moved to worker threads, which a slice of a pooled Buffer cannot be.
  */
-export async function* fixedChunks(stream: AsyncIterable<Uint8Array>, size: number, total: number): AsyncGenerator<Uint8Array> {
+export async function* fixedChunks(
+  stream: AsyncIterable<Uint8Array>,
+  size: number,
+  total: number,
+): AsyncGenerator<Uint8Array> {
   let seen = 0;
   let current = new Uint8Array(Math.min(size, total));
   let filled = 0;
@@ -59,4 +81,72 @@ export async function* fixedChunks(stream: AsyncIterable<Uint8Array>, size: numb
     }
   }
   if (seen !== total) throw new SourceChangedError(total, seen);
+}
+
+/** Fills caller buffers from the start of a source to its end, checking it is exactly `size` long. */
+export interface SequentialFill {
+  fill(target: Uint8Array): Promise<void>;
+  /** Checks nothing follows the expected end, and releases the source. */
+  finish(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function readSequentially(source: ByteSource): Promise<SequentialFill> {
+  if (source.openReader !== undefined) {
+    const reader = await source.openReader();
+    let position = 0;
+    return {
+      fill: async (target) => {
+        let filled = 0;
+        while (filled < target.length) {
+          const got = await reader.read(target.subarray(filled), position);
+          if (got === 0) throw new SourceChangedError(source.size, position);
+          filled += got;
+          position += got;
+        }
+      },
+      finish: async () => {
+        const extra = await reader.read(new Uint8Array(1), position);
+        await reader.close();
+        if (extra > 0 || position !== source.size)
+          throw new SourceChangedError(source.size, position + extra);
+      },
+      close: () => reader.close().catch(() => undefined),
+    };
+  }
+  const iterator = source.open()[Symbol.asyncIterator]();
+  let leftover: Uint8Array = new Uint8Array(0);
+  let seen = 0;
+  return {
+    fill: async (target) => {
+      let filled = 0;
+      while (filled < target.length) {
+        if (leftover.length === 0) {
+          const next = await iterator.next();
+          if (next.done === true) throw new SourceChangedError(source.size, seen);
+          leftover = next.value;
+          seen += leftover.length;
+        }
+        const take = Math.min(leftover.length, target.length - filled);
+        target.set(leftover.subarray(0, take), filled);
+        leftover = leftover.subarray(take);
+        filled += take;
+      }
+    },
+    finish: async () => {
+      while (leftover.length === 0) {
+        const next = await iterator.next();
+        if (next.done === true) break;
+        leftover = next.value;
+        seen += leftover.length;
+      }
+      if (leftover.length > 0 || seen !== source.size) {
+        await iterator.return?.();
+        throw new SourceChangedError(source.size, seen);
+      }
+    },
+    close: async () => {
+      await iterator.return?.();
+    },
+  };
 }

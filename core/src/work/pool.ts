@@ -1,12 +1,23 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { decodeSegment, encodeSegment, hashBlocks, regenerateBlocks } from '../immutable/segment-codec.js';
+import {
+  decodeSegment,
+  decodeSegmentInto,
+  encodeSegment,
+  encodeSegmentInto,
+  hashBlocks,
+  regenerateBlocks,
+} from '../immutable/segment-codec.js';
 import type {
+  DecodeFailure,
+  DecodeIntoInput,
   DecodeSegmentInput,
   DecodedSegment,
+  EncodeIntoInput,
   EncodeSegmentInput,
   EncodedSegment,
   RegenerateInput,
+  SegmentHashes,
 } from '../immutable/segment-codec.js';
 import { contentChunkHash } from '../immutable/convergence.js';
 import { compiledSibling } from '../util/worker-url.js';
@@ -18,6 +29,9 @@ import { compiledSibling } from '../util/worker-url.js';
  * `threads: 0` everything runs inline, which small files and tests of the logic prefer.
  */
 export interface SegmentWork {
+  /** Streaming upload: plaintext and output are views of shared slots, so nothing is copied between threads. */
+  encodeInto(input: EncodeIntoInput): Promise<SegmentHashes>;
+  decodeInto(input: DecodeIntoInput): Promise<{ readonly ok: true } | DecodeFailure>;
   encode(input: EncodeSegmentInput): Promise<EncodedSegment>;
   decode(input: DecodeSegmentInput): Promise<DecodedSegment>;
   regenerate(input: RegenerateInput): Promise<Uint8Array[]>;
@@ -35,6 +49,8 @@ export function createSegmentWork(threads = defaultThreadCount()): SegmentWork {
 }
 
 const inlineWork: SegmentWork = {
+  encodeInto: (input) => Promise.resolve(encodeSegmentInto(input)),
+  decodeInto: (input) => Promise.resolve(decodeSegmentInto(input)),
   encode: (input) => Promise.resolve(encodeSegment(input)),
   decode: (input) => Promise.resolve(decodeSegment(input)),
   regenerate: (input) => Promise.resolve(regenerateBlocks(input)),
@@ -58,6 +74,14 @@ class PooledWork implements SegmentWork {
     return this.pool;
   }
 
+  encodeInto(input: EncodeIntoInput): Promise<SegmentHashes> {
+    return this.run('encodeInto', input, []);
+  }
+
+  decodeInto(input: DecodeIntoInput): Promise<{ readonly ok: true } | DecodeFailure> {
+    return this.run('decodeInto', input, []);
+  }
+
   encode(input: EncodeSegmentInput): Promise<EncodedSegment> {
     // The plaintext is moved to the worker: callers hand over a buffer they no longer use.
     return this.run('encode', input, [input.plaintext.buffer]);
@@ -76,7 +100,8 @@ class PooledWork implements SegmentWork {
   }
 
   chunkHash(chunk: Uint8Array): Promise<Uint8Array> {
-    return this.run('chunkHash', { chunk }, [chunk.buffer]);
+    // A chunk on a shared slot is shared, not moved; a private one is moved.
+    return this.run('chunkHash', { chunk }, chunk.buffer instanceof SharedArrayBuffer ? [] : [chunk.buffer]);
   }
 
   private async run<T>(name: string, input: unknown, transferList: ArrayBufferLike[]): Promise<T> {

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CapError, type Cap } from '../../src/caps/cap.js';
-import { mutableReadCap, mutableVerifyCap, readCapOf, verifyCapOf, chkVerifyCap } from '../../src/caps/derive.js';
+import {
+  mutableReadCap,
+  mutableVerifyCap,
+  readCapOf,
+  verifyCapOf,
+  chkVerifyCap,
+} from '../../src/caps/derive.js';
 import { formatCap, parseCap } from '../../src/caps/text.js';
 import { base32Decode, base32Encode } from '../../src/util/base32.js';
 
@@ -14,7 +20,9 @@ const anyCap: fc.Arbitrary<Cap> = fc.oneof(
     .chain(([key, uebHash, k, size]) =>
       fc.integer({ min: k, max: 256 }).map((n) => ({ kind: 'chk-read' as const, key, uebHash, k, n, size })),
     ),
-  fc.tuple(bytesOf(32), fc.constantFrom('file' as const, 'dir' as const)).map(([seed, flavor]) => ({ kind: 'mutable-write' as const, flavor, seed })),
+  fc
+    .tuple(bytesOf(32), fc.constantFrom('file' as const, 'dir' as const))
+    .map(([seed, flavor]) => ({ kind: 'mutable-write' as const, flavor, seed })),
 );
 
 describe('caps', () => {
@@ -46,20 +54,43 @@ describe('caps', () => {
   });
 
   it('read and verify caps cannot climb back', () => {
-    const write = { kind: 'mutable-write' as const, flavor: 'dir' as const, seed: new Uint8Array(32).fill(7) };
+    const write = {
+      kind: 'mutable-write' as const,
+      flavor: 'dir' as const,
+      seed: new Uint8Array(32).fill(7),
+    };
     const read = mutableReadCap(write);
     const verify = mutableVerifyCap(read);
     expect(mutableVerifyCap(write)).toEqual(verify);
     expect(readCapOf(read)).toBe(read);
     expect(readCapOf(verify)).toBeUndefined();
-    const chk = { kind: 'chk-read' as const, key: new Uint8Array(16), uebHash: new Uint8Array(32), k: 3, n: 5, size: 100 };
+    const chk = {
+      kind: 'chk-read' as const,
+      key: new Uint8Array(16),
+      uebHash: new Uint8Array(32),
+      k: 3,
+      n: 5,
+      size: 100,
+    };
     expect(readCapOf(chkVerifyCap(chk))).toBeUndefined();
   });
 
   it('passes unknown caps through and refuses malformed caps of ours', () => {
-    expect(parseCap('URI:CHK:abc:def:3:10:1234')).toEqual({ kind: 'unknown', text: 'URI:CHK:abc:def:3:10:1234' });
+    expect(parseCap('URI:CHK:abc:def:3:10:1234')).toEqual({
+      kind: 'unknown',
+      text: 'URI:CHK:abc:def:3:10:1234',
+    });
     expect(parseCap('gs1-hologram-xyz')).toEqual({ kind: 'unknown', text: 'gs1-hologram-xyz' });
-    for (const bad of ['', 'a/b', 'gs1-chk-aa', 'gs1-lit-A', 'gs1-mut-abc', 'gs1-chk-' + 'a'.repeat(26) + '-' + 'a'.repeat(52) + '-0-5-100', 'gs1-chk-' + 'a'.repeat(26) + '-' + 'a'.repeat(52) + '-3-2-100', 'gs1-lit-' + 'a'.repeat(100)]) {
+    for (const bad of [
+      '',
+      'a/b',
+      'gs1-chk-aa',
+      'gs1-lit-A',
+      'gs1-mut-abc',
+      'gs1-chk-' + 'a'.repeat(26) + '-' + 'a'.repeat(52) + '-0-5-100',
+      'gs1-chk-' + 'a'.repeat(26) + '-' + 'a'.repeat(52) + '-3-2-100',
+      'gs1-lit-' + 'a'.repeat(100),
+    ]) {
       expect(() => parseCap(bad), bad).toThrow(CapError);
     }
   });

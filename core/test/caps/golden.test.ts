@@ -21,7 +21,8 @@ import { makeGrid, patternBytes } from '../grid/make-grid.js';
  */
 const FIXTURE = new URL('../fixtures/golden-caps.json', import.meta.url);
 
-const bytes = (start: number, length: number): Uint8Array => Uint8Array.from({ length }, (_, i) => (start + i) & 0xff);
+const bytes = (start: number, length: number): Uint8Array =>
+  Uint8Array.from({ length }, (_, i) => (start + i) & 0xff);
 
 async function computeVectors(): Promise<Record<string, string>> {
   const chkKey = bytes(1, 16);
@@ -34,7 +35,11 @@ async function computeVectors(): Promise<Record<string, string>> {
   const chunk = patternBytes(1000, 7);
   const leafA = blockHash(bytes(0, 10));
   const leafB = blockHash(bytes(10, 10));
-  const ueb = encodeUeb({ params, shareRoot: merkleRoot([leafA, leafB]), crypttextRoot: merkleRoot([leafB]) });
+  const ueb = encodeUeb({
+    params,
+    shareRoot: merkleRoot([leafA, leafB]),
+    crypttextRoot: merkleRoot([leafB]),
+  });
   const chkCap = { kind: 'chk-read' as const, key: chkKey, uebHash: uebHash(ueb), k: 3, n: 5, size: 1000 };
   const fileWrite = { kind: 'mutable-write' as const, flavor: 'file' as const, seed };
   const dirWrite = { kind: 'mutable-write' as const, flavor: 'dir' as const, seed };
@@ -42,7 +47,9 @@ async function computeVectors(): Promise<Record<string, string>> {
   const t = makeGrid();
   let uploadedCap: string;
   try {
-    uploadedCap = formatCap((await t.grid.uploadBytes(patternBytes(2_500_000, 3), { key: { convergenceSecret: secret } })).cap);
+    uploadedCap = formatCap(
+      (await t.grid.uploadBytes(patternBytes(2_500_000, 3), { key: { convergenceSecret: secret } })).cap,
+    );
   } finally {
     await t.grid.close();
   }

@@ -180,6 +180,36 @@ describe('Reed-Solomon', () => {
     }
   });
 
+  it('encodes into caller-provided parity views (a shared slot) exactly as into fresh arrays', () => {
+    fc.assert(
+      fc.property(codeAndSurvivors(1, 12), lengthArb, fc.integer(), ([k, n], length, seed) => {
+        const data = dataBlocks(k, length, seed, 1);
+        for (const kernel of kernels) {
+          const rs = createReedSolomon(k, n, { kernel });
+          // One slot with an odd start, so the views are unaligned; sentinel bytes around each view.
+          const slot = new Uint8Array(1 + (n - k) * (length + 1)).fill(0xa5);
+          const views = Array.from({ length: n - k }, (_, i) =>
+            slot.subarray(1 + i * (length + 1), 1 + i * (length + 1) + length),
+          );
+          const returned = rs.encode(data, views);
+          expect(returned).toHaveLength(n - k);
+          returned.forEach((block, i) => expect(block).toBe(views[i]));
+          expect(bytesOf(views)).toEqual(bytesOf(rs.encode(data)));
+          expect(slot[0]).toBe(0xa5);
+          views.forEach((view) => expect(slot[view.byteOffset + length]).toBe(0xa5));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('refuses parity views of the wrong number or length', () => {
+    const rs = createReedSolomon(2, 4);
+    const data = dataBlocks(2, 8, 1);
+    expect(() => rs.encode(data, [new Uint8Array(8)])).toThrow(ErasureError);
+    expect(() => rs.encode(data, [new Uint8Array(8), new Uint8Array(9)])).toThrow(ErasureError);
+  });
+
   it('returns parity blocks that own their whole ArrayBuffer (transferable)', () => {
     for (const kernel of kernels) {
       const parity = createReedSolomon(3, 5, { kernel }).encode(dataBlocks(3, 77, 1, 2));

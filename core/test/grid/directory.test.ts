@@ -32,13 +32,18 @@ describe('directories', () => {
     expect(zeta.metadata.mtime).toBe(1000);
     expect(zeta.metadata.ext_color).toBe('blue');
     expect(typeof zeta.metadata.linkcrtime).toBe('number');
-    expect(entries.find((e) => e.name === 'sub')).toMatchObject({ isDirectory: true, writeCap: formatCap(sub) });
+    expect(entries.find((e) => e.name === 'sub')).toMatchObject({
+      isDirectory: true,
+      writeCap: formatCap(sub),
+    });
 
     const readOnly = await grid.listDirectory(mutableReadCap(root));
     const subSeen = readOnly.find((e) => e.name === 'sub')!;
     expect(subSeen.writeCap).toBeUndefined();
     expect(subSeen.readCap).toBe(formatCap(mutableReadCap(sub)));
-    await expect(grid.addChild(mutableReadCap(root), 'x', file)).rejects.toMatchObject({ code: 'not-writeable' });
+    await expect(grid.addChild(mutableReadCap(root), 'x', file)).rejects.toMatchObject({
+      code: 'not-writeable',
+    });
   });
 
   it('adds with overwrite, no-overwrite and only-files, keeping linkcrtime across overwrites', async () => {
@@ -48,9 +53,13 @@ describe('directories', () => {
     const second = await grid.addChild(root, 'f', small, { mode: 'overwrite' });
     expect(second.metadata.linkcrtime).toBe(first.metadata.linkcrtime);
     expect(second.metadata.linkmotime).toBeGreaterThan(first.metadata.linkmotime!);
-    await expect(grid.addChild(root, 'f', file, { mode: 'no-overwrite' })).rejects.toMatchObject({ code: 'exists' });
+    await expect(grid.addChild(root, 'f', file, { mode: 'no-overwrite' })).rejects.toMatchObject({
+      code: 'exists',
+    });
     await grid.addChild(root, 'd', await grid.createDirectory());
-    await expect(grid.addChild(root, 'd', file, { mode: 'only-files' })).rejects.toMatchObject({ code: 'is-a-directory' });
+    await expect(grid.addChild(root, 'd', file, { mode: 'only-files' })).rejects.toMatchObject({
+      code: 'is-a-directory',
+    });
     await grid.addChild(root, 'f', file, { mode: 'only-files' });
   });
 
@@ -59,9 +68,15 @@ describe('directories', () => {
     await grid.addChild(root, 'f', file);
     await grid.addChild(root, 'd', await grid.createDirectory());
     expect(await grid.deleteChild(root, 'nope')).toBeUndefined();
-    await expect(grid.deleteChild(root, 'nope', { mustExist: true })).rejects.toMatchObject({ code: 'no-such-child' });
-    await expect(grid.deleteChild(root, 'f', { mustBe: 'directory' })).rejects.toMatchObject({ code: 'not-a-directory' });
-    await expect(grid.deleteChild(root, 'd', { mustBe: 'file' })).rejects.toMatchObject({ code: 'is-a-directory' });
+    await expect(grid.deleteChild(root, 'nope', { mustExist: true })).rejects.toMatchObject({
+      code: 'no-such-child',
+    });
+    await expect(grid.deleteChild(root, 'f', { mustBe: 'directory' })).rejects.toMatchObject({
+      code: 'not-a-directory',
+    });
+    await expect(grid.deleteChild(root, 'd', { mustBe: 'file' })).rejects.toMatchObject({
+      code: 'is-a-directory',
+    });
     expect((await grid.deleteChild(root, 'f', { mustBe: 'file' }))?.name).toBe('f');
     expect((await grid.listDirectory(root)).map((e) => e.name)).toEqual(['d']);
   });
@@ -72,9 +87,13 @@ describe('directories', () => {
     await grid.addChild(root, 'a', file);
     await grid.setChildMetadata(root, 'a', { 'no-write': true, mtime: 42 });
     await grid.moveChild(root, 'a', root, 'b');
-    expect((await grid.listDirectory(root)).map((e) => [e.name, e.metadata.mtime, e.metadata['no-write']])).toEqual([['b', 42, true]]);
+    expect(
+      (await grid.listDirectory(root)).map((e) => [e.name, e.metadata.mtime, e.metadata['no-write']]),
+    ).toEqual([['b', 42, true]]);
     await grid.addChild(other, 'taken', file);
-    await expect(grid.moveChild(root, 'b', other, 'taken', { mode: 'no-overwrite' })).rejects.toMatchObject({ code: 'exists' });
+    await expect(grid.moveChild(root, 'b', other, 'taken', { mode: 'no-overwrite' })).rejects.toMatchObject({
+      code: 'exists',
+    });
     await grid.moveChild(root, 'b', other, 'c');
     expect(await grid.listDirectory(root)).toEqual([]);
     expect((await grid.listDirectory(other)).map((e) => e.name)).toEqual(['c', 'taken']);

@@ -30,20 +30,24 @@ describe('faults', () => {
     const shareSize = (await (t.nodes[0] as NonNullable<(typeof t.nodes)[0]>).listShares(si))[0]?.size ?? 0;
     expect(shareSize).toBeGreaterThan(0);
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: shareSize - 1 }), async (shnum, offset) => {
-        const node = await holderOf(t, si, shnum);
-        await node.corruptByte(si, shnum, offset);
-        const reader = await t.grid.openFile(cap);
-        const back: Uint8Array[] = [];
-        for await (const part of reader.stream()) back.push(part);
-        expect(sha256(Buffer.concat(back))).toBe(sha256(data));
-        const verify = await t.grid.verify(cap);
-        expect(verify.intact).toBe(false);
-        expect(verify.shares.find((s) => s.shnum === shnum)?.ok).toBe(false);
-        const repair = await t.grid.repair(cap);
-        expect(repair.after.intact).toBe(true);
-        expect(repair.regenerated.map((r) => r.shnum)).toEqual([shnum]);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 0, max: shareSize - 1 }),
+        async (shnum, offset) => {
+          const node = await holderOf(t, si, shnum);
+          await node.corruptByte(si, shnum, offset);
+          const reader = await t.grid.openFile(cap);
+          const back: Uint8Array[] = [];
+          for await (const part of reader.stream()) back.push(part);
+          expect(sha256(Buffer.concat(back))).toBe(sha256(data));
+          const verify = await t.grid.verify(cap);
+          expect(verify.intact).toBe(false);
+          expect(verify.shares.find((s) => s.shnum === shnum)?.ok).toBe(false);
+          const repair = await t.grid.repair(cap);
+          expect(repair.after.intact).toBe(true);
+          expect(repair.regenerated.map((r) => r.shnum)).toEqual([shnum]);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -97,7 +101,10 @@ describe('faults', () => {
     expect(repair.regenerated.length).toBe(1);
     expect(repair.after.sharesFound).toBe(5);
     // Four nodes hold five shares now; losing the two holding one share each leaves three shares.
-    const counts = repair.after.placements.reduce((m, p) => m.set(p.nodeId, (m.get(p.nodeId) ?? 0) + 1), new Map<string, number>());
+    const counts = repair.after.placements.reduce(
+      (m, p) => m.set(p.nodeId, (m.get(p.nodeId) ?? 0) + 1),
+      new Map<string, number>(),
+    );
     const singles = t.nodes.filter((node) => counts.get(node.id) === 1).slice(0, 2);
     expect(singles.length).toBe(2);
     for (const node of singles) node.offline = true;

@@ -47,10 +47,14 @@ describe('immutable files', () => {
     const { cap } = await t.grid.uploadBytes(data, { key: 'random' });
     const reader = await t.grid.openFile(cap);
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 51_000 }), fc.integer({ min: 0, max: 20_000 }), async (offset, length) => {
-        const got = await reader.read(offset, length);
-        expect(Buffer.from(got).equals(Buffer.from(data.subarray(offset, offset + length)))).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 51_000 }),
+        fc.integer({ min: 0, max: 20_000 }),
+        async (offset, length) => {
+          const got = await reader.read(offset, length);
+          expect(Buffer.from(got).equals(Buffer.from(data.subarray(offset, offset + length)))).toBe(true);
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -10,7 +10,16 @@ export interface TestGrid {
 }
 
 /** A grid of in-memory nodes wrapped for fault injection; segment work inline unless threads are asked for. */
-export function makeGrid(options: { nodes?: number; k?: number; happy?: number; n?: number; threads?: number; maxSegmentSize?: number } = {}): TestGrid {
+export function makeGrid(
+  options: {
+    nodes?: number;
+    k?: number;
+    happy?: number;
+    n?: number;
+    threads?: number;
+    maxSegmentSize?: number;
+  } = {},
+): TestGrid {
   const count = options.nodes ?? 5;
   const nodes = Array.from({ length: count }, (_, i) => new FaultyNode(new MemoryNode({ id: `node-${i}` })));
   const grid = new Grid({

@@ -1,4 +1,12 @@
-import { CapError, DirectoryError, isDirectoryCap, parseCap, type Cap, type DirEntry, type Grid } from '@grid-sftp/core';
+import {
+  CapError,
+  DirectoryError,
+  isDirectoryCap,
+  parseCap,
+  type Cap,
+  type DirEntry,
+  type Grid,
+} from '@grid-sftp/core';
 import { UsageError } from './errors.js';
 
 /** `CAP/name/name…`: a cap, then names to follow from it when it is a directory. */
@@ -37,7 +45,8 @@ export async function resolveCapPath(grid: Grid, text: string): Promise<Resolved
 export function splitParent(text: string, what: string): { parent: CapPath; name: string } {
   const { cap, names } = parseCapPath(text);
   const name = names.at(-1);
-  if (name === undefined) throw new UsageError(`give the ${what} after the directory cap: CAP/NAME or CAP/PATH/NAME`);
+  if (name === undefined)
+    throw new UsageError(`give the ${what} after the directory cap: CAP/NAME or CAP/PATH/NAME`);
   return { parent: { cap, names: names.slice(0, -1) }, name };
 }
 

@@ -1,10 +1,19 @@
-import { isDirectoryCap, parseCap, readCapOf, formatCap, type Cap, type DirEntry, type Grid } from '@grid-sftp/core';
+import {
+  isDirectoryCap,
+  parseCap,
+  readCapOf,
+  formatCap,
+  type Cap,
+  type DirEntry,
+  type Grid,
+} from '@grid-sftp/core';
 
 export type EntryType = 'file' | 'directory' | 'unknown';
 
 /** What a cap is, as far as the cap alone tells: its type, and its size when the cap carries it. */
 export function capFacts(cap: Cap): { type: EntryType; kind: string; size?: number } {
-  if (isDirectoryCap(cap)) return { type: 'directory', kind: cap.kind === 'mutable-write' ? 'directory' : 'read-only directory' };
+  if (isDirectoryCap(cap))
+    return { type: 'directory', kind: cap.kind === 'mutable-write' ? 'directory' : 'read-only directory' };
   switch (cap.kind) {
     case 'lit':
       return { type: 'file', kind: 'literal (held in the cap)', size: cap.data.length };
@@ -66,10 +75,15 @@ export interface DescribedFile {
 }
 
 /** A file cap described for `ls`: a mutable file is opened to learn its size, which its cap lacks. */
-export async function describeFile(grid: Grid, cap: Cap, entry: DirEntry | undefined): Promise<DescribedFile> {
+export async function describeFile(
+  grid: Grid,
+  cap: Cap,
+  entry: DirEntry | undefined,
+): Promise<DescribedFile> {
   const facts = capFacts(cap);
   let size = facts.size;
-  if (size === undefined && (cap.kind === 'mutable-write' || cap.kind === 'mutable-read')) size = (await grid.openFile(cap)).size;
+  if (size === undefined && (cap.kind === 'mutable-write' || cap.kind === 'mutable-read'))
+    size = (await grid.openFile(cap)).size;
   const read = readCapOf(cap);
   return {
     ...(entry === undefined ? {} : { name: entry.name }),

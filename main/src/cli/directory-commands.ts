@@ -15,7 +15,10 @@ export function registerDirectoryCommands(program: Command): void {
   program
     .command('mkdir')
     .description('create a directory; prints its write cap on the last line')
-    .argument('[path]', 'DIRCAP/PATH/NAME to create it inside an existing directory (default: a new unlinked one)')
+    .argument(
+      '[path]',
+      'DIRCAP/PATH/NAME to create it inside an existing directory (default: a new unlinked one)',
+    )
     .action(
       run(async (path: string | undefined, _options: unknown, command: Command) => {
         if (path !== undefined) parseCapPath(path); // a bad cap fails before the home is even opened
@@ -55,7 +58,8 @@ export function registerDirectoryCommands(program: Command): void {
           }
           const file = await describeFile(grid, cap, entry);
           if (options.json === true) printLine(JSON.stringify(file, null, 2));
-          else printLine(entryLine(file.type, file.size, file.metadata?.mtime, file.name ?? `(${file.kind})`));
+          else
+            printLine(entryLine(file.type, file.size, file.metadata?.mtime, file.name ?? `(${file.kind})`));
         });
       }),
     );

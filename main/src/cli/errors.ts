@@ -1,4 +1,10 @@
-import { CapError, DirectoryError, NotEnoughSharesError, StorageNodeError, UploadError } from '@grid-sftp/core';
+import {
+  CapError,
+  DirectoryError,
+  NotEnoughSharesError,
+  StorageNodeError,
+  UploadError,
+} from '@grid-sftp/core';
 import { HomeError } from '../home/errors.js';
 
 /** Bad arguments found after commander's own checks (exit 2, like commander's usage errors). */
@@ -46,7 +52,9 @@ export function isExpected(error: unknown): boolean {
 }
 
 function errnoOf(error: unknown): NodeJS.ErrnoException | undefined {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && 'syscall' in error
+  return error instanceof Error &&
+    typeof (error as NodeJS.ErrnoException).code === 'string' &&
+    'syscall' in error
     ? (error as NodeJS.ErrnoException)
     : undefined;
 }

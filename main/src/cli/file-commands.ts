@@ -40,7 +40,8 @@ async function putFile(home: OpenHome, file: string, options: PutOptions): Promi
     }
     return grid.createMutableFile(source);
   }
-  const key: KeyChoice = options.randomKey === true ? 'random' : { convergenceSecret: await home.convergenceSecret() };
+  const key: KeyChoice =
+    options.randomKey === true ? 'random' : { convergenceSecret: await home.convergenceSecret() };
   const report = await grid.upload(source, { key });
   for (const problem of freshProblems(home, report.problems)) warn(describeProblem(home, problem));
   return report.cap;
@@ -55,8 +56,7 @@ async function linkInto(home: OpenHome, dir: Cap, name: string, file: string, ca
 
 /** SegmentReader (every stored file's reader) collects the shares it had to skip; FileReader does not say so. */
 function problemsOf(reader: FileReader): readonly ShareProblem[] {
-  const problems = (reader as { problems?: unknown }).problems;
-  return Array.isArray(problems) ? (problems as ShareProblem[]) : [];
+  return reader.problems;
 }
 
 /** "; 3 of 5 storage nodes are unavailable", the usual reason a file cannot be recovered. */
@@ -66,8 +66,14 @@ function unavailableNote(home: OpenHome): string {
 }
 
 async function writeToStdout(reader: FileReader): Promise<void> {
-  // end: false, because stdout is shared with the rest of the process and must stay open.
-  await pipeline(Readable.from(reader.stream()), process.stdout, { end: false });
+  try {
+    // end: false, because stdout is shared with the rest of the process and must stay open.
+    await pipeline(Readable.from(reader.stream()), process.stdout, { end: false });
+  } catch (error) {
+    // The reader went away (`| head`): it has all it wanted, as with any Unix tool.
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') return;
+    throw error;
+  }
 }
 
 /**
@@ -109,12 +115,17 @@ export function registerFileCommands(program: Command): void {
     .description('store a file; prints its cap on the last line')
     .argument('<file>', 'the local file to store')
     .argument('[destination]', 'also link it into a directory: DIRCAP/PATH/NAME')
-    .option('--mutable', `store a mutable file (at most ${formatBytes(MAX_MUTABLE_SIZE)}); prints its write cap`)
+    .option(
+      '--mutable',
+      `store a mutable file (at most ${formatBytes(MAX_MUTABLE_SIZE)}); prints its write cap`,
+    )
     .option('--random-key', 'encrypt with a random key instead of the convergent one (no deduplication)')
     .action(
       run(async (file: string, destination: string | undefined, options: PutOptions, command: Command) => {
         if (options.mutable === true && options.randomKey === true) {
-          throw new UsageError('--random-key applies to immutable files; a mutable file always has its own key');
+          throw new UsageError(
+            '--random-key applies to immutable files; a mutable file always has its own key',
+          );
         }
         await fileSource(file); // a missing file or bad cap fails before the home is even opened
         const target = destination === undefined ? undefined : splitParent(destination, 'file name');
@@ -148,12 +159,15 @@ export function registerFileCommands(program: Command): void {
           } catch (error) {
             if (error instanceof NotEnoughSharesError) {
               problems = error.problems;
-              throw new CommandFailed(`cannot recover the file: ${withoutProblemList(error.message)}${unavailableNote(home)}`);
+              throw new CommandFailed(
+                `cannot recover the file: ${withoutProblemList(error.message)}${unavailableNote(home)}`,
+              );
             }
             throw error;
           } finally {
             if (reader !== undefined) problems = [...problemsOf(reader), ...problems];
-            for (const problem of freshProblems(home, problems)) warn(`skipped ${describeProblem(home, problem)}`);
+            for (const problem of freshProblems(home, problems))
+              warn(`skipped ${describeProblem(home, problem)}`);
           }
         });
       }),

@@ -39,7 +39,10 @@ async function runHealth(action: Action, home: OpenHome, capText: string): Promi
   if (action === 'check') {
     const report = await grid.check(target);
     for (const line of checkLines(home, report)) printLine(line);
-    if (!report.healthy) throw new CommandFailed(`not healthy: ${report.sharesFound} of ${report.sharesTotal} shares found, happiness ${report.happiness}${report.recoverable ? '' : ', NOT recoverable'}`);
+    if (!report.healthy)
+      throw new CommandFailed(
+        `not healthy: ${report.sharesFound} of ${report.sharesTotal} shares found, happiness ${report.happiness}${report.recoverable ? '' : ', NOT recoverable'}`,
+      );
     return;
   }
   if (action === 'verify') {
@@ -47,7 +50,9 @@ async function runHealth(action: Action, home: OpenHome, capText: string): Promi
     for (const line of verifyLines(home, report)) printLine(line);
     if (!report.intact) {
       const bad = report.shares.filter((s) => !s.ok).length;
-      throw new CommandFailed(`not intact: ${report.sharesFound} of ${report.sharesTotal} shares good, ${bad} bad${report.recoverable ? ' (run repair)' : ', NOT recoverable'}`);
+      throw new CommandFailed(
+        `not intact: ${report.sharesFound} of ${report.sharesTotal} shares good, ${bad} bad${report.recoverable ? ' (run repair)' : ', NOT recoverable'}`,
+      );
     }
     return;
   }
@@ -55,7 +60,9 @@ async function runHealth(action: Action, home: OpenHome, capText: string): Promi
   for (const line of repairLines(home, report)) printLine(line);
   const { after } = report;
   if (!after.intact || !after.healthy) {
-    throw new CommandFailed(`repair incomplete: ${after.sharesFound} of ${after.sharesTotal} shares good, happiness ${after.happiness} (the grid wants ${home.encoding.happy})`);
+    throw new CommandFailed(
+      `repair incomplete: ${after.sharesFound} of ${after.sharesTotal} shares good, happiness ${after.happiness} (the grid wants ${home.encoding.happy})`,
+    );
   }
 }
 

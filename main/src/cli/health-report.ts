@@ -26,15 +26,24 @@ export function checkLines(home: OpenHome, report: CheckReport): string[] {
   const placed = [...report.placements]
     .sort((a, b) => a.shnum - b.shnum)
     .map((p) => `  share ${p.shnum} on node ${home.describeNode(p.nodeId)}`);
-  return [...summaryLines(home, report), ...(placed.length > 0 ? ['placements:', ...placed] : []), ...problemLines(home, report)];
+  return [
+    ...summaryLines(home, report),
+    ...(placed.length > 0 ? ['placements:', ...placed] : []),
+    ...problemLines(home, report),
+  ];
 }
 
 export function verifyLines(home: OpenHome, report: VerifyReport): string[] {
   const shares = [...report.shares]
     .sort((a, b) => a.shnum - b.shnum)
-    .map((s) => `  share ${s.shnum} on node ${home.describeNode(s.nodeId)}: ${s.ok ? 'ok' : `BAD: ${s.reason ?? 'corrupt'}`}`);
+    .map(
+      (s) =>
+        `  share ${s.shnum} on node ${home.describeNode(s.nodeId)}: ${s.ok ? 'ok' : `BAD: ${s.reason ?? 'corrupt'}`}`,
+    );
   // Bad shares are already listed with their reason; only the other problems (dead nodes) remain.
-  const rest = report.problems.filter((p) => !report.shares.some((s) => !s.ok && s.nodeId === p.nodeId && s.shnum === p.shnum));
+  const rest = report.problems.filter(
+    (p) => !report.shares.some((s) => !s.ok && s.nodeId === p.nodeId && s.shnum === p.shnum),
+  );
   return [
     ...summaryLines(home, report),
     ...(shares.length > 0 ? ['shares read:', ...shares] : []),
@@ -48,7 +57,9 @@ export function repairLines(home: OpenHome, report: RepairReport): string[] {
   return [
     'before repair:',
     ...verifyLines(home, report.before).map((line) => `  ${line}`),
-    ...(report.regenerated.length > 0 ? ['regenerated:', ...place(report.regenerated)] : ['regenerated: nothing']),
+    ...(report.regenerated.length > 0
+      ? ['regenerated:', ...place(report.regenerated)]
+      : ['regenerated: nothing']),
     ...(report.removed.length > 0 ? ['removed corrupt copies:', ...place(report.removed)] : []),
     'after repair:',
     ...verifyLines(home, report.after).map((line) => `  ${line}`),

@@ -28,8 +28,12 @@ async function statusOf(node: HomeNode): Promise<NodeStatus> {
 }
 
 function printTable(rows: readonly string[][]): void {
-  const widths = rows.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)), []);
-  for (const row of rows) printLine(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '));
+  const widths = rows.reduce<number[]>(
+    (w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)),
+    [],
+  );
+  for (const row of rows)
+    printLine(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '));
 }
 
 export function registerNodeCommands(program: Command): void {
@@ -64,7 +68,9 @@ export function registerNodeCommands(program: Command): void {
 
   node
     .command('add-local')
-    .description('add a local folder as a storage node (new, or an existing node folder adopted with its shares)')
+    .description(
+      'add a local folder as a storage node (new, or an existing node folder adopted with its shares)',
+    )
     .argument('<dir>', 'folder for the node: empty or missing, or an existing node folder')
     .action(
       run(async (dir: string, _options: unknown, command: Command) => {

@@ -24,5 +24,8 @@ export function formatBytes(bytes: number): string {
 /** Seconds since the epoch (as directory metadata holds them) → "2025-11-21 13:45:07Z". */
 export function formatTime(seconds: number | undefined): string {
   if (seconds === undefined || !Number.isFinite(seconds)) return '-';
-  return new Date(seconds * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return new Date(seconds * 1000)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }

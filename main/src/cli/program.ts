@@ -24,7 +24,8 @@ export function createProgram(): Command {
   program
     .exitOverride()
     .configureOutput({
-      outputError: (text, write) => write(`${PROGRAM}: ${oneLine(text.replace(/^error: /, ''))} (see ${PROGRAM} --help)\n`),
+      outputError: (text, write) =>
+        write(`${PROGRAM}: ${oneLine(text.replace(/^error: /, ''))} (see ${PROGRAM} --help)\n`),
     })
     .showSuggestionAfterError(true)
     .description('Grid SFTP: a private, encrypted, self-healing storage grid over the disks you have')

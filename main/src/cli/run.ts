@@ -10,13 +10,20 @@ export const EXIT_USAGE = 2;
  * exit code (1, or 2 for bad usage). The stack of an unexpected error shows only with
  * GRID_SFTP_DEBUG=1: a user needs the message, a developer can ask for more.
  */
-export function run<Args extends unknown[]>(action: (...args: Args) => Promise<number | void>): (...args: Args) => Promise<void> {
+export function run<Args extends unknown[]>(
+  action: (...args: Args) => Promise<number | void>,
+): (...args: Args) => Promise<void> {
   return async (...args: Args) => {
     try {
       process.exitCode = (await action(...args)) ?? EXIT_OK;
     } catch (error) {
       printError(describeFailure(error));
-      if (!isExpected(error) && process.env['GRID_SFTP_DEBUG'] === '1' && error instanceof Error && error.stack) {
+      if (
+        !isExpected(error) &&
+        process.env['GRID_SFTP_DEBUG'] === '1' &&
+        error instanceof Error &&
+        error.stack
+      ) {
         process.stderr.write(`${error.stack}\n`);
       }
       process.exitCode = error instanceof UsageError ? EXIT_USAGE : EXIT_FAILED;

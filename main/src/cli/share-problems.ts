@@ -6,7 +6,9 @@ export function describeProblem(home: OpenHome, problem: ShareProblem): string {
   const where = home.describeNode(problem.nodeId);
   // Node errors repeat "storage node <id>: ", which `where` has already said.
   const reason = problem.reason.replace(`storage node ${problem.nodeId}: `, '');
-  return problem.shnum < 0 ? `node ${where}: ${reason}` : `share ${problem.shnum} on node ${where}: ${reason}`;
+  return problem.shnum < 0
+    ? `node ${where}: ${reason}`
+    : `share ${problem.shnum} on node ${where}: ${reason}`;
 }
 
 /**

@@ -57,7 +57,9 @@ export async function readHomeConfig(home: string): Promise<HomeConfig> {
   const header = z.object({ format: z.literal(CONFIG_FORMAT), version: z.number().int() }).safeParse(json);
   if (!header.success) throw new HomeError(`${file} is not a grid-sftp home file`);
   if (header.data.version !== CONFIG_VERSION) {
-    throw new HomeError(`${file} has version ${header.data.version}; this grid-sftp reads version ${CONFIG_VERSION}`);
+    throw new HomeError(
+      `${file} has version ${header.data.version}; this grid-sftp reads version ${CONFIG_VERSION}`,
+    );
   }
   const parsed = ConfigSchema.safeParse(json);
   if (!parsed.success) {

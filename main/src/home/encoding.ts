@@ -38,7 +38,8 @@ export function validateEncoding({ k, happy, n }: GridEncoding, nodeCount: numbe
     ['happy', happy],
     ['n', n],
   ] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new HomeError(`${name} must be a whole number ≥ 1, got ${value}`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new HomeError(`${name} must be a whole number ≥ 1, got ${value}`);
   }
   if (n > MAX_SHARES) throw new HomeError(`n must be at most ${MAX_SHARES}, got ${n}`);
   if (k > n) throw new HomeError(`k (${k}) cannot exceed n (${n}): k of the n shares rebuild a file`);

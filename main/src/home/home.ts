@@ -1,7 +1,20 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { Grid, LocalDirectoryNode, StorageNodeError, type GridEncoding, type StorageNode } from '@grid-sftp/core';
-import { CONFIG_FILE, CONFIG_FORMAT, CONFIG_VERSION, nodePath, readHomeConfig, writeHomeConfig } from './config.js';
+import {
+  Grid,
+  LocalDirectoryNode,
+  StorageNodeError,
+  type GridEncoding,
+  type StorageNode,
+} from '@grid-sftp/core';
+import {
+  CONFIG_FILE,
+  CONFIG_FORMAT,
+  CONFIG_VERSION,
+  nodePath,
+  readHomeConfig,
+  writeHomeConfig,
+} from './config.js';
 import type { HomeConfig, NodeEntry } from './config.js';
 import { chooseEncoding, DEFAULT_NODE_COUNT, MAX_INIT_NODES, type EncodingChoice } from './encoding.js';
 import { HomeError } from './errors.js';
@@ -38,7 +51,12 @@ export async function initHome(dir: string, options: InitOptions = {}): Promise<
     await node.close();
     nodes.push({ id: node.id, kind: 'local', path });
   }
-  const config: HomeConfig = { format: CONFIG_FORMAT, version: CONFIG_VERSION, encoding: { ...encoding }, nodes };
+  const config: HomeConfig = {
+    format: CONFIG_FORMAT,
+    version: CONFIG_VERSION,
+    encoding: { ...encoding },
+    nodes,
+  };
   await writeHomeConfig(home, config);
   return config;
 }
@@ -53,8 +71,10 @@ async function assertFreshHome(home: string): Promise<void> {
     if (code === 'ENOTDIR') throw new HomeError(`${home} is a file, not a folder`);
     throw error;
   }
-  if (entries.includes(CONFIG_FILE)) throw new HomeError(`a grid home already exists at ${home}; refusing to overwrite it`);
-  if (entries.length > 0) throw new HomeError(`${home} is not empty and holds no grid home; refusing to use it`);
+  if (entries.includes(CONFIG_FILE))
+    throw new HomeError(`a grid home already exists at ${home}; refusing to overwrite it`);
+  if (entries.length > 0)
+    throw new HomeError(`${home} is not empty and holds no grid home; refusing to use it`);
 }
 
 export interface HomeNode {
@@ -134,7 +154,8 @@ async function openNode(home: string, entry: NodeEntry): Promise<HomeNode> {
     unavailable: reason,
   });
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => error);
-  if (info instanceof Error) return unavailable(info.code === 'ENOENT' ? 'its folder is missing' : info.message);
+  if (info instanceof Error)
+    return unavailable(info.code === 'ENOENT' ? 'its folder is missing' : info.message);
   if (!info.isDirectory()) return unavailable('its path is not a folder');
   let node: LocalDirectoryNode;
   try {
@@ -181,7 +202,9 @@ export async function addLocalNode(homeDir: string, dir: string): Promise<NodeEn
   try {
     const twin = config.nodes.find((entry) => entry.id === node.id);
     if (twin !== undefined) {
-      throw new HomeError(`${path} holds node ${node.id}, which this grid already has at ${nodePath(home, twin)}`);
+      throw new HomeError(
+        `${path} holds node ${node.id}, which this grid already has at ${nodePath(home, twin)}`,
+      );
     }
     const entry: NodeEntry = { id: node.id, kind: 'local', path: storedPath(home, path) };
     await writeHomeConfig(home, { ...config, nodes: [...config.nodes, entry] });
@@ -194,5 +217,7 @@ export async function addLocalNode(homeDir: string, dir: string): Promise<NodeEn
 /** Inside the home: relative, so the home can move as a whole. Elsewhere: absolute. */
 function storedPath(home: string, path: string): string {
   const inside = relative(home, path);
-  return inside !== '' && !inside.startsWith(`..${sep}`) && inside !== '..' && !isAbsolute(inside) ? inside : path;
+  return inside !== '' && !inside.startsWith(`..${sep}`) && inside !== '..' && !isAbsolute(inside)
+    ? inside
+    : path;
 }

@@ -18,7 +18,10 @@ export function defaultHomeDir(
   if (platform === 'darwin') return join(userHome, 'Library', 'Application Support', 'Grid SFTP');
   if (platform === 'win32') {
     const appData = env['APPDATA'];
-    return win32.join(appData !== undefined && appData !== '' ? appData : win32.join(userHome, 'AppData', 'Roaming'), 'Grid SFTP');
+    return win32.join(
+      appData !== undefined && appData !== '' ? appData : win32.join(userHome, 'AppData', 'Roaming'),
+      'Grid SFTP',
+    );
   }
   // The XDG spec says a relative $XDG_DATA_HOME is invalid and must be ignored.
   const xdg = env['XDG_DATA_HOME'];

@@ -27,7 +27,10 @@ export async function createConvergenceSecret(home: string): Promise<void> {
 }
 
 /** Reads the secret; `warn` hears about loose permissions (never about the secret itself). */
-export async function readConvergenceSecret(home: string, warn: (message: string) => void): Promise<Uint8Array> {
+export async function readConvergenceSecret(
+  home: string,
+  warn: (message: string) => void,
+): Promise<Uint8Array> {
   const file = convergenceKeyPath(home);
   let bytes: Buffer;
   try {
@@ -35,11 +38,14 @@ export async function readConvergenceSecret(home: string, warn: (message: string
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new HomeError(`the convergence secret ${file} is missing`);
-    if (code === 'EACCES') throw new HomeError(`cannot read the convergence secret ${file}: permission denied`);
+    if (code === 'EACCES')
+      throw new HomeError(`cannot read the convergence secret ${file}: permission denied`);
     throw error;
   }
   if (bytes.length !== CONVERGENCE_SECRET_LENGTH) {
-    throw new HomeError(`the convergence secret ${file} is damaged (${bytes.length} bytes, expected ${CONVERGENCE_SECRET_LENGTH})`);
+    throw new HomeError(
+      `the convergence secret ${file} is damaged (${bytes.length} bytes, expected ${CONVERGENCE_SECRET_LENGTH})`,
+    );
   }
   if (process.platform !== 'win32' && ((await stat(file)).mode & 0o077) !== 0) {
     warn(`${file} is readable by other users; run: chmod 600 '${file}'`);

@@ -44,7 +44,12 @@ export class UnavailableNode implements StorageNode {
     return this.fail();
   }
 
-  testAndSetShare(_si: StorageIndexText, _shnum: number, _test: ShareTest, _data: Uint8Array): Promise<TestAndSetResult> {
+  testAndSetShare(
+    _si: StorageIndexText,
+    _shnum: number,
+    _test: ShareTest,
+    _data: Uint8Array,
+  ): Promise<TestAndSetResult> {
     return this.fail();
   }
 
