@@ -42,6 +42,8 @@ function ratios(result) {
       title: PHASE_TITLES[p.name],
       ratio: p.seconds / aes,
       cpuRatio: p.cpuSeconds / aes,
+      seconds: p.seconds,
+      aesSeconds: aes,
     }));
 }
 

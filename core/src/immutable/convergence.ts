@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { taggedHasher } from '../crypto/hash.js';
 import { merkleRoot } from '../merkle/hash-tree.js';
 import type { EncodingParams } from './params.js';
@@ -31,4 +32,38 @@ export function convergentKey(
 
 export function randomReadKey(): Uint8Array {
   return new Uint8Array(randomBytes(16));
+}
+
+export interface FileChunkRange {
+  readonly path: string;
+  readonly firstChunk: number;
+  readonly chunkCount: number;
+  readonly fileSize: number;
+}
+
+/**
+ * Hashes a run of chunks of a file, reading it right here (on a worker thread): the convergence
+ * pass then needs no buffer handed between threads and no main-thread work per chunk. Throws if
+ * the file is shorter than it was when the upload began.
+ */
+export function hashFileChunks(range: FileChunkRange): Uint8Array[] {
+  const fd = openSync(range.path, 'r');
+  try {
+    const buffer = new Uint8Array(CONVERGENCE_CHUNK);
+    const hashes: Uint8Array[] = [];
+    for (let i = 0; i < range.chunkCount; i++) {
+      const position = (range.firstChunk + i) * CONVERGENCE_CHUNK;
+      const length = Math.min(CONVERGENCE_CHUNK, range.fileSize - position);
+      let filled = 0;
+      while (filled < length) {
+        const got = readSync(fd, buffer, filled, length - filled, position + filled);
+        if (got === 0) throw new Error('the file shrank while it was read');
+        filled += got;
+      }
+      hashes.push(contentChunkHash(buffer.subarray(0, length)));
+    }
+    return hashes;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -2,7 +2,8 @@ import { chkAesKey, chkStorageIndex } from '../caps/derive.js';
 import { LIT_MAX_SIZE, type ChkReadCap, type LitCap } from '../caps/cap.js';
 import { HASH_LENGTH } from '../crypto/hash.js';
 import { merkleRoot } from '../merkle/hash-tree.js';
-import { readSequentially, type ByteSource } from '../util/byte-source.js';
+import { stat } from 'node:fs/promises';
+import { readSequentially, SourceChangedError, type ByteSource } from '../util/byte-source.js';
 import { SlotPool } from '../util/slot-pool.js';
 import { concatBytes } from '../util/bytes.js';
 import { UploadError, type GridContext, type ShareProblem } from '../grid/context.js';
@@ -164,6 +165,35 @@ function ensureHappy(ctx: GridContext, fanout: ShareFanout): void {
 
 /** The per-chunk hashes a convergent key is made from, hashed on the workers in parallel. */
 async function hashContent(ctx: GridContext, source: ByteSource): Promise<Uint8Array[]> {
+  if (source.path !== undefined && ctx.work.parallelism > 1)
+    return hashFileOnWorkers(ctx, source.path, source.size);
+  return hashStream(ctx, source);
+}
+
+/** A file is split into runs of chunks that the workers read and hash themselves. */
+async function hashFileOnWorkers(ctx: GridContext, path: string, fileSize: number): Promise<Uint8Array[]> {
+  const chunks = Math.ceil(fileSize / CONVERGENCE_CHUNK);
+  // A few runs per worker balance the load when one worker is slowed down.
+  const runs = Math.min(chunks, ctx.work.parallelism * 4);
+  const perRun = Math.ceil(chunks / runs);
+  const tasks: Array<Promise<Uint8Array[]>> = [];
+  for (let first = 0; first < chunks; first += perRun) {
+    tasks.push(
+      ctx.work.fileChunkHashes({
+        path,
+        firstChunk: first,
+        chunkCount: Math.min(perRun, chunks - first),
+        fileSize,
+      }),
+    );
+  }
+  const hashes = (await Promise.all(tasks)).flat();
+  const { size } = await stat(path);
+  if (size !== fileSize) throw new SourceChangedError(fileSize, size);
+  return hashes;
+}
+
+async function hashStream(ctx: GridContext, source: ByteSource): Promise<Uint8Array[]> {
   const chunkCount = Math.ceil(source.size / CONVERGENCE_CHUNK);
   const slots = new SlotPool(Math.min(CONVERGENCE_CHUNK, source.size), 4);
   const hashes: Array<Promise<Uint8Array>> = [];

@@ -10,6 +10,8 @@ export interface ByteSource {
   open(): AsyncIterable<Uint8Array>;
   /** Reads at a position into the caller's buffer (files can), which spares a copy per segment. */
   openReader?(): Promise<PositionalReader>;
+  /** The file behind the source, when there is one: worker threads can then read it themselves. */
+  readonly path?: string;
 }
 
 export interface PositionalReader {
@@ -33,6 +35,7 @@ export async function fileSource(path: string): Promise<ByteSource> {
   if (!info.isFile()) throw new Error(`${path} is not a regular file`);
   return {
     size: info.size,
+    path,
     open: () => createReadStream(path, { highWaterMark: 1024 * 1024 }),
     openReader: async () => {
       const handle = await openFile(path, 'r');

@@ -19,7 +19,7 @@ import type {
   RegenerateInput,
   SegmentHashes,
 } from '../immutable/segment-codec.js';
-import { contentChunkHash } from '../immutable/convergence.js';
+import { contentChunkHash, hashFileChunks, type FileChunkRange } from '../immutable/convergence.js';
 import { compiledSibling } from '../util/worker-url.js';
 
 /**
@@ -37,6 +37,10 @@ export interface SegmentWork {
   regenerate(input: RegenerateInput): Promise<Uint8Array[]>;
   hashBlocks(blocks: Uint8Array[]): Promise<Uint8Array>;
   chunkHash(chunk: Uint8Array): Promise<Uint8Array>;
+  /** Reads and hashes a run of a file's convergence chunks on a worker. */
+  fileChunkHashes(range: FileChunkRange): Promise<Uint8Array[]>;
+  /** How many tasks run at once (1 inline). */
+  readonly parallelism: number;
   close(): Promise<void>;
 }
 
@@ -56,6 +60,8 @@ const inlineWork: SegmentWork = {
   regenerate: (input) => Promise.resolve(regenerateBlocks(input)),
   hashBlocks: (blocks) => Promise.resolve(hashBlocks(blocks)),
   chunkHash: (chunk) => Promise.resolve(contentChunkHash(chunk)),
+  fileChunkHashes: (range) => Promise.resolve(hashFileChunks(range)),
+  parallelism: 1,
   close: () => Promise.resolve(),
 };
 
@@ -63,6 +69,14 @@ class PooledWork implements SegmentWork {
   private pool: Piscina | undefined;
 
   constructor(private readonly threads: number) {}
+
+  get parallelism(): number {
+    return this.threads;
+  }
+
+  fileChunkHashes(range: FileChunkRange): Promise<Uint8Array[]> {
+    return this.run('fileChunkHashes', range, []);
+  }
 
   private get piscina(): Piscina {
     this.pool ??= new Piscina({

@@ -18,7 +18,7 @@ import {
   type EncodeSegmentInput,
   type RegenerateInput,
 } from '../immutable/segment-codec.js';
-import { contentChunkHash } from '../immutable/convergence.js';
+import { contentChunkHash, hashFileChunks, type FileChunkRange } from '../immutable/convergence.js';
 
 /**
  * Each segment leaves ~1 MiB of AES output behind as garbage (node's cipher allocates a fresh
@@ -76,4 +76,8 @@ export function hash(input: { blocks: Uint8Array[] }): Uint8Array {
 
 export function chunkHash(input: { chunk: Uint8Array }): Uint8Array {
   return contentChunkHash(input.chunk);
+}
+
+export function fileChunkHashes(range: FileChunkRange): Uint8Array[] {
+  return hashFileChunks(range);
 }

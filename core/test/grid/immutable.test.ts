@@ -1,7 +1,11 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatCap, parseCap } from '../../src/caps/text.js';
 import { NotEnoughSharesError, UploadError } from '../../src/grid/context.js';
+import { fileSource } from '../../src/util/byte-source.js';
 import { makeGrid, patternBytes, sha256, type TestGrid } from './make-grid.js';
 
 const MiB = 1024 * 1024;
@@ -158,6 +162,21 @@ describe('immutable files', () => {
       expect(formatCap(again.cap)).toBe(formatCap(cap));
     } finally {
       await inline.grid.close();
+    }
+  });
+
+  it('hashes a file for its convergent key on the workers, to the same cap as any other source', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'grid-conv-'));
+    try {
+      const data = patternBytes(5 * MiB + 77, 4);
+      const path = join(dir, 'file.bin');
+      await writeFile(path, data);
+      const t = grid({ threads: 2 });
+      const fromFile = await t.grid.upload(await fileSource(path), { key: { convergenceSecret: t.secret } });
+      const fromBytes = await t.grid.uploadBytes(data, { key: { convergenceSecret: t.secret } });
+      expect(formatCap(fromFile.cap)).toBe(formatCap(fromBytes.cap));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
