@@ -12,3 +12,4 @@ export type { UploadReport, UploadOptions, KeyChoice } from './immutable/upload.
 export { MAX_MUTABLE_SIZE } from './mutable/publish.js';
 export { UncoordinatedWriteError } from './mutable/mutable-file.js';
 export { availableErasureKernels, createReedSolomon } from './erasure/index.js';
+export * from './activity/index.js';
