@@ -13,3 +13,4 @@ export { MAX_MUTABLE_SIZE } from './mutable/publish.js';
 export { UncoordinatedWriteError } from './mutable/mutable-file.js';
 export { availableErasureKernels, createReedSolomon } from './erasure/index.js';
 export * from './activity/index.js';
+export * from './vfs/index.js';
