@@ -1,6 +1,7 @@
 import type { StorageNode } from '../storage/node.js';
 import type { SegmentWork } from '../work/pool.js';
 import type { KeyedMutex } from '../util/keyed-mutex.js';
+import type { VersionCache } from '../mutable/version-cache.js';
 
 /** Per-grid encoding: shares needed (k), distinct nodes an upload must reach (happy), shares made (n). */
 export interface GridEncoding {
@@ -17,6 +18,8 @@ export interface GridContext {
   readonly maxSegmentSize: number;
   /** Queues writers of one mutable file inside this grid (other processes are met by test-and-set). */
   readonly writeLocks: KeyedMutex;
+  /** Versions this grid published last, for cheap successive changes (see VersionCache). */
+  readonly publishedVersions: VersionCache;
 }
 
 export function validateGridEncoding({ k, happy, n }: GridEncoding): void {

@@ -12,6 +12,7 @@ import type { StorageNode } from '../storage/node.js';
 import { bytesSource, type ByteSource } from '../util/byte-source.js';
 import { createSegmentWork, defaultThreadCount } from '../work/pool.js';
 import { KeyedMutex } from '../util/keyed-mutex.js';
+import { VersionCache } from '../mutable/version-cache.js';
 import { openImmutable } from '../immutable/download.js';
 import { checkImmutable, repairImmutable, verifyImmutable } from '../immutable/health.js';
 import type { CheckReport, RepairReport, VerifyReport } from '../immutable/health.js';
@@ -68,6 +69,7 @@ export class Grid {
       work: createSegmentWork(options.threads ?? defaultThreadCount()),
       maxSegmentSize: options.maxSegmentSize ?? MAX_SEGMENT_SIZE,
       writeLocks: new KeyedMutex(),
+      publishedVersions: new VersionCache(),
     };
   }
 

@@ -159,17 +159,37 @@ export async function modifyMutable(
   await ctx.writeLocks.run(keys.siText, async () => {
     const attempts = 12;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      const map = await servermapOf(ctx, keys);
-      const best = bestVersion(map);
-      if (best === undefined && map.shares.length > 0) throw noVersion(map, ctx);
-      const current = best === undefined ? undefined : await readVersion(ctx, keys, map, best);
+      const known = ctx.publishedVersions.get(keys.siText);
+      let map: ServerMap;
+      let best: RecoverableVersion | undefined;
+      let current: Uint8Array | undefined;
+      if (known !== undefined) {
+        ({ map, best, content: current } = known);
+      } else {
+        map = await servermapOf(ctx, keys);
+        best = bestVersion(map);
+        if (best === undefined && map.shares.length > 0) throw noVersion(map, ctx);
+        current = best === undefined ? undefined : await readVersion(ctx, keys, map, best);
+      }
       const next = modifier(current);
       if (next === undefined && best !== undefined && settled(map, best, ctx)) return;
       const content = next ?? current ?? new Uint8Array(0);
-      const outcome = await publishVersion(ctx, keys, content, map.highestSeq + 1, map);
-      if (outcome.ok) return;
+      let outcome: Awaited<ReturnType<typeof publishVersion>>;
+      try {
+        outcome = await publishVersion(ctx, keys, content, map.highestSeq + 1, map);
+      } catch (error) {
+        // A publish that failed half-way left shares we no longer know: map afresh next time.
+        ctx.publishedVersions.forget(keys.siText);
+        throw error;
+      }
+      if (outcome.ok) {
+        ctx.publishedVersions.remember(keys.siText, outcome.version, outcome.placements, ctx.nodes, content);
+        return;
+      }
+      ctx.publishedVersions.forget(keys.siText);
       // Lost a race: back off a little, randomly, so two writers do not collide in lock step.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      if (known === undefined)
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     }
     throw new UncoordinatedWriteError(attempts);
   });

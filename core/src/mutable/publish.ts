@@ -11,7 +11,12 @@ import { describeError, UploadError, type GridContext, type ShareProblem } from 
 import type { MutableWriteKeys } from './keys.js';
 import { versionAesKey } from './keys.js';
 import type { ServerMap } from './servermap.js';
-import { encodeMutableHeader, signedBytes, VERSION_TEST_OFFSET } from './share-format.js';
+import {
+  encodeMutableHeader,
+  signedBytes,
+  VERSION_TEST_OFFSET,
+  type MutableVersion,
+} from './share-format.js';
 
 /**
  * Mutable versions are built whole in memory: mutable files are for small, often-changed data
@@ -26,6 +31,8 @@ export type PublishOutcome =
       readonly ok: true;
       readonly placements: ReadonlyArray<{ shnum: number; nodeId: string }>;
       readonly problems: readonly ShareProblem[];
+      /** The version now published (to remember it: see VersionCache). */
+      readonly version: MutableVersion;
     }
   /** Another writer replaced a share first: the caller maps again and retries on the newer version. */
   | { readonly ok: false; readonly problems: readonly ShareProblem[] };
@@ -42,7 +49,7 @@ async function buildShares(
   keys: MutableWriteKeys,
   content: Uint8Array,
   seq: number,
-): Promise<Uint8Array[]> {
+): Promise<{ images: Uint8Array[]; version: MutableVersion }> {
   if (content.length > MAX_MUTABLE_SIZE) {
     throw new RangeError(
       `a mutable file holds at most ${MAX_MUTABLE_SIZE} bytes; store bigger files as immutable files`,
@@ -82,7 +89,7 @@ async function buildShares(
     signedBytes(keys.storageIndex, encodeMutableHeader(0, version)),
   );
   const commonTail = concatBytes([...segmentHashes, ...shareLeaves]);
-  return Array.from({ length: params.n }, (_, shnum) =>
+  const images = Array.from({ length: params.n }, (_, shnum) =>
     concatBytes([
       encodeMutableHeader(shnum, version, signature),
       ...encoded.map((segment) => segment.blocks[shnum] as Uint8Array),
@@ -90,6 +97,7 @@ async function buildShares(
       commonTail,
     ]),
   );
+  return { images, version: { ...version, signature } };
 }
 
 /** Where each share goes: over every existing copy (tested against what it holds), else on the ring. */
@@ -134,7 +142,7 @@ export async function publishVersion(
   seq: number,
   map: ServerMap,
 ): Promise<PublishOutcome> {
-  const shares = await buildShares(ctx, keys, content, seq);
+  const { images: shares, version } = await buildShares(ctx, keys, content, seq);
   const slots = planSlots(ctx, keys, map, shares.length);
   const problems: ShareProblem[] = [];
   const placed: Array<{ shnum: number; nodeId: string }> = [];
@@ -182,7 +190,7 @@ export async function publishVersion(
       problems,
     );
   }
-  return { ok: true, placements: placed, problems };
+  return { ok: true, placements: placed, problems, version };
 }
 
 function countOn(placed: ReadonlyArray<{ nodeId: string }>, nodeId: string): number {

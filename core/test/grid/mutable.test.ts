@@ -42,6 +42,27 @@ describe('mutable files', () => {
     expect(sha256(await grid.readAll(cap))).toBe(sha256(data));
   });
 
+  it('never loses a change made elsewhere since this grid last wrote (stale remembered version)', async () => {
+    current = makeGrid();
+    const other = new Grid({ nodes: current.nodes, encoding: { k: 3, happy: 4, n: 5 }, threads: 0 });
+    try {
+      const dir = await current.grid.createDirectory();
+      const file = (await current.grid.uploadBytes(patternBytes(10), { key: 'random' })).cap;
+      await current.grid.addChild(dir, 'mine-1', file); // this grid now remembers the version it wrote
+      await other.addChild(dir, 'theirs', file); // ...which another writer replaces
+      await current.grid.addChild(dir, 'mine-2', file); // must notice, re-map and keep "theirs"
+      await other.deleteChild(dir, 'mine-1');
+      await current.grid.addChild(dir, 'mine-3', file);
+      expect((await current.grid.listDirectory(dir)).map((e) => e.name)).toEqual([
+        'mine-2',
+        'mine-3',
+        'theirs',
+      ]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('detects a lost race and retries the change on the newer version (two grids, one file)', async () => {
     current = makeGrid();
     const other = new Grid({ nodes: current.nodes, encoding: { k: 3, happy: 4, n: 5 }, threads: 0 });
