@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { check as checkLock, lock } from 'proper-lockfile';
 import { z } from 'zod';
 import { base32Encode } from '../util/base32.js';
+import { KeyedMutex } from '../util/keyed-mutex.js';
 import { ShareNotFoundError, StorageFullError, StorageNodeError } from './node.js';
 import type {
   NodeSpace,
@@ -205,26 +206,6 @@ async function writeFileDurably(file: string, text: string): Promise<void> {
     throw err;
   }
   await fsyncDir(resolve(file, '..'));
-}
-
-/** Serialises async critical sections per key, in arrival order, without polling. */
-class KeyedMutex {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  async run<T>(key: string, section: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    let release = (): void => undefined;
-    const mine = new Promise<void>((done) => (release = done));
-    const tail = previous.then(() => mine);
-    this.tails.set(key, tail);
-    await previous;
-    try {
-      return await section();
-    } finally {
-      release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
