@@ -10,15 +10,22 @@
  * Every share appears by rename(2) of a fsynced temp file followed by a fsync of its folder, so a
  * reader or a crash sees the old share or the new one, never a torn one.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { check as checkLock, lock } from 'proper-lockfile';
 import { z } from 'zod';
-import { base32Encode } from '../util/base32.js';
 import { KeyedMutex } from '../util/keyed-mutex.js';
 import { ShareNotFoundError, StorageFullError, StorageNodeError } from './node.js';
+import {
+  assertByteRange,
+  assertShareAddress,
+  assertShareTest,
+  randomBase32,
+  shareTestHolds,
+  STORAGE_INDEX,
+  testedRange,
+} from './share-checks.js';
 import type {
   NodeSpace,
   ShareInfo,
@@ -30,59 +37,9 @@ import type {
 } from './node.js';
 
 // ---------------------------------------------------------------------------------------------
-// Checks shared by every backend (they guard file paths and object keys against the caller).
 
-const STORAGE_INDEX = /^[a-z2-7]{16,64}$/;
 const SHNUM_NAME = /^(?:0|[1-9][0-9]{0,2})$/;
 const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-
-/**
- * Throws RangeError unless `si` is lower-case base32 and `shnum` an integer 0..255: every backend
- * calls it first, so that no caller can name a path or key outside the node ('../x').
- */
-export function assertShareAddress(si: StorageIndexText, shnum: number): void {
-  if (typeof si !== 'string' || !STORAGE_INDEX.test(si)) {
-    throw new RangeError(`invalid storage index ${JSON.stringify(String(si).slice(0, 70))}`);
-  }
-  if (!Number.isInteger(shnum) || shnum < 0 || shnum > 255) {
-    throw new RangeError(`invalid share number ${String(shnum)}`);
-  }
-}
-
-export function assertByteRange(offset: number, length: number): void {
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`invalid offset ${String(offset)}`);
-  if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`invalid length ${String(length)}`);
-}
-
-export function assertShareTest(test: ShareTest): void {
-  if (test === 'absent') return;
-  if (!(test.expected instanceof Uint8Array)) throw new RangeError('test.expected must be a Uint8Array');
-  assertByteRange(test.offset, test.expected.byteLength);
-}
-
-/**
- * Whether `current` (the bytes at the tested range, or null when the share is absent) satisfies
- * `test`. The comparison runs in constant time: test vectors hold version numbers and hashes today,
- * but a node must not become a timing oracle if one ever carries a secret (Tahoe's write enabler).
- */
-export function shareTestHolds(test: ShareTest, current: Uint8Array | null): boolean {
-  if (test === 'absent') return current === null;
-  if (current === null || current.byteLength !== test.expected.byteLength) return false;
-  return timingSafeEqual(current, test.expected);
-}
-
-/** The bytes a failed test reports: the tested range, or the whole share for an `'absent'` test. */
-export function testedRange(test: ShareTest): { offset: number; length: number } {
-  return test === 'absent'
-    ? { offset: 0, length: Number.MAX_SAFE_INTEGER }
-    : { offset: test.offset, length: test.expected.byteLength };
-}
-
-export function randomBase32(chars: number): string {
-  return base32Encode(randomBytes(Math.ceil((chars * 5) / 8))).slice(0, chars);
-}
-
-// ---------------------------------------------------------------------------------------------
 
 const NODE_FILE = 'node.json';
 const FORMAT = 'grid-sftp-local-node';

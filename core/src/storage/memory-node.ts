@@ -20,7 +20,7 @@ import {
   randomBase32,
   shareTestHolds,
   testedRange,
-} from './local-node.js';
+} from './share-checks.js';
 
 export interface MemoryNodeOptions {
   readonly id?: string;
