@@ -14,3 +14,4 @@ export { UncoordinatedWriteError } from './mutable/mutable-file.js';
 export { availableErasureKernels, createReedSolomon } from './erasure/index.js';
 export * from './activity/index.js';
 export * from './vfs/index.js';
+export * from './heisenfile/encrypted-spool.js';

@@ -1,0 +1,399 @@
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EXTENT, ExtentCipher } from './extent-cipher.js';
+import { IntervalSet, type Range } from './interval-set.js';
+import { SerialQueue } from './serial-queue.js';
+import { openSpoolFile, readFully, SpoolError, writeFully, type SpoolFile } from './spool-file.js';
+
+export { SpoolError, type SpoolFile } from './spool-file.js';
+
+export interface EncryptedSpoolOptions {
+  /** Folder for the temporary file. */
+  dir: string;
+  /** Initial logical size: the size of the existing content that fill() will bring (0: none). */
+  size?: number;
+  /** Opens the temp file; for tests that inject I/O errors. */
+  openFile?: (path: string) => Promise<SpoolFile>;
+}
+
+type FillState = 'pending' | 'running' | 'done' | 'failed';
+/** true: ready; an Error: will never be ready; false: not yet. */
+type Readiness = true | Error | false;
+
+interface Waiter {
+  check: () => Readiness;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+const DEFAULT_CHUNK = 256 * 1024;
+
+/**
+ * The spool of a heisenfile (DESIGN §3, Tahoe's OverwriteableFileConsumer): the logical content
+ * of a file open for writing, kept encrypted in a sparse temp file until it is uploaded at close.
+ *
+ * State: `live` holds the ranges whose bytes are on disk (written or filled); everything else
+ * below `size` is a hole that reads as zeros without touching the disk. The existing content
+ * arrives by fill() into [0, fillEnd) and never overwrites live bytes, so the user's writes win.
+ *
+ * Ordering: user operations (write, read, setSize) run one at a time in issue order (`ops`), so a
+ * read issued after a write sees it, and one issued before does not see a later write, even when
+ * it has to wait for the fill. Every touch of the file and of the extent state happens under
+ * `disk`, which fill chunks take too; nothing waits while holding it, so a read that waits for
+ * the fill (holding `ops`, not `disk`) cannot deadlock it.
+ */
+export class EncryptedSpool {
+  readonly path: string;
+  private readonly cipher = new ExtentCipher();
+  /** Positions holding data (written or filled). */
+  private readonly live = new IntervalSet();
+  /** Positions that ever held ciphertext under their extent's current generation (see ExtentCipher). */
+  private readonly used = new IntervalSet();
+  private readonly ops = new SerialQueue();
+  private readonly disk = new SerialQueue();
+  private readonly waiters = new Set<Waiter>();
+  private logicalSize: number;
+  /** Length of the file on disk (an upper bound), to know when a truncate must shrink it. */
+  private diskLength = 0;
+  private written = 0;
+  /** The fill brings [0, fillEnd): the existing size, lowered by every truncation. */
+  private fillEnd: number;
+  /** The fill has delivered every byte below this. */
+  private fillPoint = 0;
+  private fillState: FillState;
+  private fillError: Error | undefined;
+  private fillCalled = false;
+  private onFillStop: (() => void) | undefined;
+  /** A failed rewrite that could not be undone leaves content we cannot trust. */
+  private damage: Error | undefined;
+  private destroying: Promise<void> | undefined;
+
+  private constructor(
+    private readonly file: SpoolFile,
+    path: string,
+    size: number,
+  ) {
+    this.path = path;
+    this.logicalSize = size;
+    this.fillEnd = size;
+    this.fillState = size > 0 ? 'pending' : 'done';
+  }
+
+  static async create(options: EncryptedSpoolOptions): Promise<EncryptedSpool> {
+    const size = options.size ?? 0;
+    checkOffset(size, 'size');
+    const path = join(options.dir, `spool-${randomBytes(12).toString('hex')}.tmp`);
+    const file = await (options.openFile ?? openSpoolFile)(path);
+    return new EncryptedSpool(file, path, size);
+  }
+
+  /** The logical size, as of the last operation that ran. */
+  get size(): number {
+    return this.logicalSize;
+  }
+
+  /** Bytes accepted by write(), for the UI. */
+  get bytesWritten(): number {
+    return this.written;
+  }
+
+  /** Number of data extents (for tests and diagnostics: stays small under merging). */
+  get extentCount(): number {
+    return this.live.count;
+  }
+
+  write(offset: number, data: Uint8Array): Promise<void> {
+    const failure = this.refuse() ?? badOffset(offset, 'offset');
+    if (failure) return Promise.reject(failure);
+    // Copied because the write may wait in the queue while the caller reuses its buffer.
+    const copy = data.slice();
+    return this.ops.run(() =>
+      this.disk.run(async () => {
+        this.assertOpen();
+        await this.writeRange(offset, copy);
+        this.written += copy.length;
+        if (copy.length > 0) this.logicalSize = Math.max(this.logicalSize, offset + copy.length);
+        this.notify();
+      }),
+    );
+  }
+
+  read(offset: number, length: number): Promise<Uint8Array> {
+    const failure = this.refuse() ?? badOffset(offset, 'offset') ?? badOffset(length, 'length');
+    if (failure) return Promise.reject(failure);
+    return this.ops.run(async () => {
+      this.assertOpen();
+      const end = Math.min(offset + length, this.logicalSize);
+      if (offset >= end) return new Uint8Array(0);
+      // Waits holding `ops` only: the size and the live set cannot change under us meanwhile.
+      await this.waitFor(() => this.readiness(offset, end));
+      return this.disk.run(async () => {
+        this.assertOpen();
+        if (this.damage) throw this.damage;
+        return this.readRange(offset, end);
+      });
+    });
+  }
+
+  setSize(size: number): Promise<void> {
+    const failure = this.refuse() ?? badOffset(size, 'size');
+    if (failure) return Promise.reject(failure);
+    return this.ops.run(() =>
+      this.disk.run(async () => {
+        this.assertOpen();
+        if (size < this.logicalSize) {
+          // Forget the data past the end so a later extension reads zeros, not stale bytes. `used`
+          // keeps those positions: their old ciphertext may be in someone's snapshot.
+          this.live.remove(size, Infinity);
+          this.fillEnd = Math.min(this.fillEnd, size);
+          if (this.diskLength > size) {
+            await this.file.truncate(size);
+            this.diskLength = size;
+          }
+        }
+        // Growing is free: the new bytes are a hole.
+        this.logicalSize = size;
+        this.notify();
+      }),
+    );
+  }
+
+  /**
+   * Background fill with the existing content: `source` yields it in order from offset 0, `total`
+   * bytes in all. Bytes written meanwhile win; bytes past a truncation are dropped. Stops early
+   * when nothing is left to bring (all overwritten or truncated). Never rejects for a failure of
+   * the source or the disk (so it can run unattended): the failure is remembered, and whenFilled()
+   * and the reads that need missing bytes reject with it.
+   */
+  async fill(source: AsyncIterable<Uint8Array>, total: number): Promise<void> {
+    const failure = this.refuse() ?? badOffset(total, 'total');
+    if (failure) throw failure;
+    if (this.fillCalled) throw new SpoolError('fill() was already called on this spool');
+    this.fillCalled = true;
+    this.fillEnd = Math.min(this.fillEnd, total);
+    this.notify();
+    if (this.fillState !== 'pending') return;
+    this.fillState = 'running';
+    // Settles when the fill is no longer needed (done early, truncated, destroyed), so we stop
+    // waiting on a source that may never deliver again.
+    const stopped = new Promise<'stopped'>((resolve) => (this.onFillStop = () => resolve('stopped')));
+    const chunks = source[Symbol.asyncIterator]();
+    try {
+      while (this.fillRunning()) {
+        const next = await Promise.race([chunks.next(), stopped]);
+        if (next === 'stopped' || next.done === true) break;
+        await this.disk.run(() => this.applyFillChunk(next.value));
+        this.notify();
+      }
+      if (this.fillRunning())
+        this.failFill(
+          new SpoolError(`the existing content ended after ${this.fillPoint} of ${this.fillEnd} bytes`),
+        );
+      else chunks.return?.().catch(() => undefined); // tell the source to stop (not awaited: it may be stuck)
+    } catch (err) {
+      this.failFill(err instanceof Error ? err : new SpoolError(String(err), { cause: err }));
+    } finally {
+      this.onFillStop = undefined;
+    }
+  }
+
+  /** Resolves when the whole existing content is in (at once if there was none); rejects with the fill's error. */
+  whenFilled(): Promise<void> {
+    return this.waitFor(() => {
+      if (this.destroying) return destroyedError();
+      if (this.fillState === 'done') return true;
+      return this.fillState === 'failed' ? this.fillError! : false;
+    });
+  }
+
+  /** The plaintext from offset 0 to the size, chunk by chunk: each chunk waits only for its own bytes. */
+  async *stream(chunkSize = DEFAULT_CHUNK): AsyncIterable<Uint8Array> {
+    if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0)
+      throw new RangeError('chunkSize must be positive');
+    for (let at = 0; at < this.logicalSize;) {
+      const chunk = await this.read(at, chunkSize);
+      if (chunk.length === 0) break;
+      yield chunk;
+      at += chunk.length;
+    }
+  }
+
+  /** Closes and unlinks the temp file and forgets the key. Idempotent; later calls fail clearly. */
+  destroy(): Promise<void> {
+    if (this.destroying) return this.destroying;
+    const stoppedFill = this.fillRunning();
+    this.destroying = this.disk.run(async () => {
+      try {
+        await this.file.close();
+      } finally {
+        await rm(this.path, { force: true });
+        this.cipher.wipe();
+      }
+    });
+    if (stoppedFill) this.failFill(destroyedError());
+    this.notify(); // rejects the waiting reads
+    return this.destroying;
+  }
+
+  // ---- internals (all run under `disk` unless noted) ----
+
+  private fillRunning(): boolean {
+    return this.fillState === 'running';
+  }
+
+  private failFill(err: Error): void {
+    if (this.fillState === 'done' || this.fillState === 'failed') return;
+    this.fillState = 'failed';
+    this.fillError = err;
+    this.onFillStop?.();
+    this.notify();
+  }
+
+  private async applyFillChunk(chunk: Uint8Array): Promise<void> {
+    if (this.destroying || !this.fillRunning()) return;
+    const start = this.fillPoint;
+    const limit = Math.min(start + chunk.length, this.fillEnd);
+    // Only the parts nobody has written: the user's bytes win (Tahoe's overwrite logic).
+    for (const [s, e] of this.live.gaps(start, limit)) {
+      await this.writeRange(s, chunk.subarray(s - start, e - start));
+    }
+    this.fillPoint = start + chunk.length;
+  }
+
+  /** Can [offset, end) be read now? Not under `disk`: a pure look at the state. */
+  private readiness(offset: number, end: number): Readiness {
+    if (this.destroying) return destroyedError();
+    if (this.fillState === 'done') return true;
+    const from = Math.max(offset, this.fillPoint);
+    const to = Math.min(end, this.fillEnd);
+    if (from >= to || this.live.covers(from, to)) return true;
+    return this.fillState === 'failed' ? this.fillError! : false;
+  }
+
+  private waitFor(check: () => Readiness): Promise<void> {
+    const now = check();
+    if (now === true) return Promise.resolve();
+    if (now instanceof Error) return Promise.reject(now);
+    return new Promise((resolve, reject) => this.waiters.add({ check, resolve, reject }));
+  }
+
+  /** Re-evaluates the fill and every waiting read after a change of state. */
+  private notify(): void {
+    if (
+      (this.fillState === 'pending' || this.fillState === 'running') &&
+      (this.fillPoint >= this.fillEnd || this.live.covers(this.fillPoint, this.fillEnd))
+    ) {
+      this.fillState = 'done';
+      this.onFillStop?.();
+    }
+    for (const waiter of this.waiters) {
+      const state = waiter.check();
+      if (state === false) continue;
+      this.waiters.delete(waiter);
+      if (state === true) waiter.resolve();
+      else waiter.reject(state);
+    }
+  }
+
+  private async readRange(offset: number, end: number): Promise<Uint8Array> {
+    const out = new Uint8Array(end - offset); // holes stay zero
+    for (const [s, e] of this.live.intersect(offset, end)) {
+      const piece = out.subarray(s - offset, e - offset);
+      await readFully(this.file, piece, s);
+      this.cipher.transform(s, piece, piece);
+    }
+    return out;
+  }
+
+  private async writeRange(offset: number, data: Uint8Array): Promise<void> {
+    const end = offset + data.length;
+    if (end === offset) return;
+    if (!this.used.overlaps(offset, end)) {
+      await this.writeFresh(offset, data);
+    } else {
+      for (let at = offset; at < end;) {
+        const stop = Math.min(end, (Math.floor(at / EXTENT) + 1) * EXTENT);
+        const part = data.subarray(at - offset, stop - offset);
+        if (this.used.overlaps(at, stop)) await this.rewriteInExtent(at, part);
+        else await this.writeFresh(at, part);
+        at = stop;
+      }
+    }
+    this.live.add(offset, end);
+  }
+
+  /** Positions never used under their extents' generations: encrypt and write in place. */
+  private async writeFresh(offset: number, data: Uint8Array): Promise<void> {
+    const end = offset + data.length;
+    // Marked before writing: a write that fails halfway may still have put ciphertext there.
+    this.used.add(offset, end);
+    this.diskLength = Math.max(this.diskLength, end);
+    const sealed = new Uint8Array(data.length);
+    this.cipher.transform(offset, data, sealed);
+    await writeFully(this.file, sealed, offset);
+  }
+
+  /** Writes `data` at `offset` (within one extent) under a fresh generation, re-encrypting the extent's other live bytes. */
+  private async rewriteInExtent(offset: number, data: Uint8Array): Promise<void> {
+    const extent = Math.floor(offset / EXTENT);
+    const base = extent * EXTENT;
+    const end = offset + data.length;
+    const generation = this.cipher.nextGeneration();
+    const kept: Range[] = [...this.live.intersect(base, offset), ...this.live.intersect(end, base + EXTENT)];
+    const pieces: { at: number; old: Uint8Array | undefined; sealed: Uint8Array }[] = [];
+    for (const [s, e] of kept) {
+      const old = new Uint8Array(e - s);
+      await readFully(this.file, old, s);
+      const plain = new Uint8Array(old.length);
+      this.cipher.transform(s, old, plain);
+      const sealed = new Uint8Array(old.length);
+      this.cipher.transform(s, plain, sealed, generation);
+      pieces.push({ at: s, old, sealed });
+    }
+    const sealed = new Uint8Array(data.length);
+    this.cipher.transform(offset, data, sealed, generation);
+    pieces.push({ at: offset, old: undefined, sealed });
+    this.diskLength = Math.max(this.diskLength, end);
+    try {
+      for (const piece of pieces) await writeFully(this.file, piece.sealed, piece.at);
+    } catch (err) {
+      // Put the old ciphertext back (same bytes: nothing new leaks) so the extent stays readable
+      // under its old generation; the new generation is abandoned, never to be reused.
+      try {
+        for (const piece of pieces) if (piece.old) await writeFully(this.file, piece.old, piece.at);
+      } catch (restoreErr) {
+        this.damage = new SpoolError('the spool was damaged by a failed write and cannot be read', {
+          cause: restoreErr,
+        });
+      }
+      throw err;
+    }
+    this.cipher.setGeneration(extent, generation);
+    this.used.remove(base, base + EXTENT);
+    for (const piece of pieces) this.used.add(piece.at, piece.at + piece.sealed.length);
+  }
+
+  private refuse(): Error | undefined {
+    return this.destroying ? destroyedError() : undefined;
+  }
+
+  private assertOpen(): void {
+    if (this.destroying) throw destroyedError();
+  }
+}
+
+function destroyedError(): SpoolError {
+  return new SpoolError('the spool has been destroyed (file closed or abandoned)', { code: 'EBADF' });
+}
+
+function badOffset(value: number, what: string): RangeError | undefined {
+  return Number.isSafeInteger(value) && value >= 0
+    ? undefined
+    : new RangeError(`${what} must be a non-negative safe integer, got ${value}`);
+}
+
+function checkOffset(value: number, what: string): void {
+  const err = badOffset(value, what);
+  if (err) throw err;
+}
