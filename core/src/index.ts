@@ -15,3 +15,4 @@ export { availableErasureKernels, createReedSolomon } from './erasure/index.js';
 export * from './activity/index.js';
 export * from './vfs/index.js';
 export * from './heisenfile/encrypted-spool.js';
+export * from './heisenfile/registry.js';
