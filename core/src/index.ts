@@ -16,3 +16,5 @@ export * from './activity/index.js';
 export * from './vfs/index.js';
 export * from './heisenfile/encrypted-spool.js';
 export * from './heisenfile/registry.js';
+export * from './heisenfile/session.js';
+export * from './heisenfile/session-api.js';

@@ -95,7 +95,9 @@ export class ActivityRegistry {
   discard(id: string): void {
     const handle = this.live.get(id);
     if (handle?.state !== 'failed') throw new Error('there is no failed commit to discard with that id');
+    const cleanup = handle.discardAction;
     handle.moveTo('abandoned', 'discarded by the user');
+    cleanup?.();
   }
 
   /** @internal */
@@ -133,6 +135,8 @@ export class HandleActivity {
   private lastUpdate = 0;
   private pendingUpdate: ReturnType<typeof setTimeout> | undefined;
   retryAction: (() => Promise<void>) | undefined;
+  /** Frees what a failed commit kept for a retry (its spool) when the user discards it. */
+  discardAction: (() => void) | undefined;
 
   constructor(
     private readonly registry: ActivityRegistry,
@@ -214,8 +218,9 @@ export class HandleActivity {
     this.moveTo('closed');
   }
 
-  failed(reason: string, retry?: () => Promise<void>): void {
+  failed(reason: string, retry?: () => Promise<void>, discard?: () => void): void {
     this.retryAction = retry;
+    this.discardAction = discard;
     this.moveTo('failed', reason);
   }
 
@@ -231,6 +236,7 @@ export class HandleActivity {
     if (isFinal(next)) {
       this.finishedAt = this.registry.now();
       this.retryAction = undefined;
+      this.discardAction = undefined;
     }
     this.changedNow();
     if (isFinal(next)) this.registry.finished(this);

@@ -1,0 +1,489 @@
+import { randomUUID } from 'node:crypto';
+import type { ActivityRegistry } from '../activity/activity-registry.js';
+import { isDirectoryCap, type Cap } from '../caps/cap.js';
+import { cleanMetadata, DirectoryError, type EntryMetadata } from '../dirnode/entries.js';
+import type { Grid } from '../grid/grid.js';
+import { attributesOf, attributesOfEntry, metadataFromAttrs, type SftpAttrs } from '../vfs/attributes.js';
+import { toSftpError } from '../vfs/error-mapping.js';
+import { SftpError, SftpStatus } from '../vfs/sftp-status.js';
+import { DirHandle } from './dir-handle.js';
+import { ReadHandle } from './read-handle.js';
+import { direntryKey, type HeisenfileRegistry, type HeisenfileSession } from './registry.js';
+import { capOfEntry, childEntry, locate, userpathOf, writableDirectory, type Located } from './resolve.js';
+import {
+  flagNames,
+  OpenFlags,
+  type FileSystemSessionApi,
+  type SessionDirectoryHandle,
+  type SessionFileHandle,
+  type StatVfs,
+} from './session-api.js';
+import { WriteHandle } from './write-handle.js';
+
+export interface SessionOptions {
+  readonly grid: Grid;
+  /** One per grid: every session's heisenfiles meet there by directory entry. */
+  readonly heisenfiles: HeisenfileRegistry;
+  readonly activity: ActivityRegistry;
+  readonly account: string;
+  /** The account's root directory (a read cap for a read-only account). */
+  readonly root: Cap;
+  readonly convergenceSecret: Uint8Array;
+  readonly spoolDir: string;
+}
+
+const EMPTY_FILE: Cap = { kind: 'lit', data: new Uint8Array(0) };
+
+/** Runs an operation and answers every failure as an SftpError (DESIGN §4). */
+async function sftp<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw toSftpError(error);
+  }
+}
+
+function needChild(located: Located, what: string): { parent: Cap; childName: string } {
+  if (located.parent === undefined || located.childName === undefined) {
+    throw new SftpError(SftpStatus.NO_SUCH_FILE, `cannot ${what} an object specified by URI or the root`);
+  }
+  return { parent: located.parent, childName: located.childName };
+}
+
+function needWritable(parent: Cap): void {
+  if (!writableDirectory(parent))
+    throw new SftpError(SftpStatus.PERMISSION_DENIED, 'the directory is read-only');
+}
+
+/**
+ * The file-system session of one connected user (Tahoe's SFTPUserHandler): the SFTP operations
+ * on the grid, with files open for writing visible to every operation as heisenfiles.
+ */
+export class FileSystemSession implements FileSystemSessionApi, HeisenfileSession {
+  readonly id = randomUUID();
+  private ended = false;
+
+  constructor(private readonly options: SessionOptions) {}
+
+  private get grid(): Grid {
+    return this.options.grid;
+  }
+
+  private get registry(): HeisenfileRegistry {
+    return this.options.heisenfiles;
+  }
+
+  open(path: string | Uint8Array, flags: number, attrs: SftpAttrs): Promise<SessionFileHandle> {
+    if ((flags & (OpenFlags.READ | OpenFlags.WRITE)) === 0) {
+      return Promise.reject(
+        new SftpError(
+          SftpStatus.BAD_MESSAGE,
+          'invalid open flags: at least one of READ and WRITE must be set',
+        ),
+      );
+    }
+    if ((flags & OpenFlags.EXCL) !== 0 && (flags & OpenFlags.CREAT) === 0) {
+      return Promise.reject(
+        new SftpError(SftpStatus.BAD_MESSAGE, 'invalid open flags: EXCL cannot be set without CREAT'),
+      );
+    }
+    let userpath: string;
+    try {
+      ({ userpath } = userpathOf(path));
+    } catch (error) {
+      return Promise.reject(toSftpError(error));
+    }
+    const writing = (flags & (OpenFlags.WRITE | OpenFlags.CREAT)) !== 0;
+    // A write handle is registered under its path before anything slow happens, so a STAT,
+    // RENAME or REMOVE pipelined right behind this OPEN already sees it (sshfs does that).
+    const handle = writing ? this.newWriteHandle(userpath, flags) : undefined;
+    if (handle !== undefined) this.registry.addByPath(this, handle);
+    return sftp(async () => {
+      try {
+        return await this.finishOpen(path, flags, attrs, userpath, handle);
+      } catch (error) {
+        if (handle !== undefined) {
+          handle.failOpen(error);
+          this.registry.remove(handle);
+          await handle.close().catch(() => undefined);
+        }
+        throw error;
+      }
+    });
+  }
+
+  private newWriteHandle(userpath: string, flags: number): WriteHandle {
+    const activity = this.options.activity.open({
+      sessionId: this.id,
+      account: this.options.account,
+      path: userpath,
+      flags: flagNames(flags),
+    });
+    return new WriteHandle(
+      {
+        grid: this.grid,
+        registry: this.registry,
+        activity,
+        convergenceSecret: this.options.convergenceSecret,
+        spoolDir: this.options.spoolDir,
+      },
+      userpath,
+      flags,
+    );
+  }
+
+  private async finishOpen(
+    path: string | Uint8Array,
+    flags: number,
+    attrs: SftpAttrs,
+    userpath: string,
+    handle: WriteHandle | undefined,
+  ): Promise<SessionFileHandle> {
+    // An open sets times only; permissions change through SETSTAT (as Tahoe).
+    const desired = cleanMetadata(attrs.mtime === undefined ? {} : { mtime: attrs.mtime });
+    const located = await locate(this.grid, this.options.root, path);
+    if (located.childName === undefined || located.parent === undefined) {
+      // `/uri/<filecap>`: no parent to link into.
+      const node = located.node as Cap;
+      if (isDirectoryCap(node) || node.kind === 'unknown') {
+        throw new SftpError(
+          SftpStatus.PERMISSION_DENIED,
+          'cannot open a directory or an unknown cap as a file',
+        );
+      }
+      if ((flags & OpenFlags.EXCL) !== 0)
+        throw new SftpError(SftpStatus.FAILURE, 'cannot create a file exclusively when it already exists');
+      if (handle !== undefined) {
+        if (node.kind !== 'mutable-write') {
+          throw new SftpError(
+            SftpStatus.PERMISSION_DENIED,
+            'cannot write to a non-writeable file without a parent directory',
+          );
+        }
+        await handle.complete({
+          parent: undefined,
+          childName: undefined,
+          existing: node,
+          metadata: {},
+          created: false,
+        });
+        return handle;
+      }
+      return this.readHandle(node, userpath, flags, false);
+    }
+    const { parent, childName } = located;
+    const direntry = direntryKey(parent, childName);
+    const parentWritable = writableDirectory(parent);
+    // A reopen waits for the commit of an earlier handle at this entry (sshfs reports a file
+    // closed before our CLOSE reply, and then reopens it).
+    await this.registry.syncAt(this, userpath, direntry, handle);
+    let created = false;
+    if ((flags & OpenFlags.EXCL) !== 0) {
+      if (!parentWritable)
+        throw new SftpError(SftpStatus.FAILURE, 'cannot create a file exclusively in a read-only directory');
+      // EXCL: the entry itself is created atomically now (an empty file), not at close.
+      await this.grid.addChild(parent, childName, EMPTY_FILE, { mode: 'no-overwrite', metadata: desired });
+      created = true;
+    }
+    const entry = await childEntry(this.grid, parent, childName);
+    if (entry === undefined) {
+      if ((flags & OpenFlags.CREAT) === 0)
+        throw new SftpError(
+          SftpStatus.NO_SUCH_FILE,
+          'the file does not exist, and was not opened with CREAT',
+        );
+      if (!parentWritable)
+        throw new SftpError(SftpStatus.PERMISSION_DENIED, 'cannot create a file in a read-only directory');
+      if (handle === undefined)
+        throw new SftpError(SftpStatus.FAILURE, 'internal: creation without a write handle');
+      await handle.complete({ parent, childName, existing: undefined, metadata: desired, created: true });
+      this.registry.addByDirentry(handle);
+      return handle;
+    }
+    const cap = capOfEntry(entry);
+    if (isDirectoryCap(cap))
+      throw new SftpError(SftpStatus.PERMISSION_DENIED, 'cannot open a directory as if it were a file');
+    if (cap.kind === 'unknown')
+      throw new SftpError(SftpStatus.PERMISSION_DENIED, 'cannot open an unknown cap');
+    const writable = attributesOfEntry(entry, { parentWritable }).permissions;
+    const noWrite = writable === undefined || (writable & 0o200) === 0;
+    if ((flags & OpenFlags.WRITE) !== 0 && noWrite) {
+      throw new SftpError(SftpStatus.PERMISSION_DENIED, 'cannot open a non-writeable file for writing');
+    }
+    if (handle !== undefined) {
+      if (!parentWritable && cap.kind !== 'mutable-write') {
+        throw new SftpError(SftpStatus.PERMISSION_DENIED, 'cannot replace a file in a read-only directory');
+      }
+      await handle.complete({
+        parent,
+        childName,
+        existing: cap,
+        metadata: { ...entry.metadata, ...desired },
+        created,
+      });
+      this.registry.addByDirentry(handle);
+      return handle;
+    }
+    return this.readHandle(cap, userpath, flags, parentWritable, entry.metadata);
+  }
+
+  private async readHandle(
+    cap: Cap,
+    userpath: string,
+    flags: number,
+    parentWritable: boolean,
+    metadata: EntryMetadata = {},
+  ): Promise<SessionFileHandle> {
+    const reader = await this.grid.openFile(cap);
+    const activity = this.options.activity.open({
+      sessionId: this.id,
+      account: this.options.account,
+      path: userpath,
+      flags: flagNames(flags),
+    });
+    return new ReadHandle(
+      reader,
+      attributesOf(cap, { parentWritable, metadata, size: reader.size }),
+      activity,
+    );
+  }
+
+  remove(path: string | Uint8Array): Promise<void> {
+    return sftp(async () => {
+      const located = await locate(this.grid, this.options.root, path);
+      const { parent, childName } = needChild(located, 'remove');
+      needWritable(parent);
+      const abandoned = await this.registry.abandonAt(this, located.userpath, direntryKey(parent, childName));
+      await this.grid.deleteChild(parent, childName, { mustExist: !abandoned, mustBe: 'file' });
+    });
+  }
+
+  rename(from: string | Uint8Array, to: string | Uint8Array): Promise<void> {
+    return this.move(from, to, false);
+  }
+
+  posixRename(from: string | Uint8Array, to: string | Uint8Array): Promise<void> {
+    return this.move(from, to, true);
+  }
+
+  private move(
+    fromPath: string | Uint8Array,
+    toPath: string | Uint8Array,
+    overwrite: boolean,
+  ): Promise<void> {
+    return sftp(async () => {
+      const [from, to] = await Promise.all([
+        locate(this.grid, this.options.root, fromPath),
+        locate(this.grid, this.options.root, toPath),
+      ]);
+      const source = needChild(from, 'rename');
+      const target = needChild(to, 'rename to');
+      needWritable(source.parent);
+      needWritable(target.parent);
+      if (!overwrite && (await childEntry(this.grid, target.parent, target.childName)) !== undefined) {
+        throw new SftpError(SftpStatus.FAILURE, 'cannot rename onto an existing name');
+      }
+      const renamed = await this.registry.renameAt(
+        this,
+        { userpath: from.userpath, ...source },
+        { userpath: to.userpath, ...target },
+        overwrite,
+      );
+      if (renamed === 'exists')
+        throw new SftpError(SftpStatus.FAILURE, 'cannot rename onto a file being written');
+      try {
+        await this.grid.moveChild(source.parent, source.childName, target.parent, target.childName, {
+          mode: overwrite ? 'overwrite' : 'no-overwrite',
+        });
+      } catch (error) {
+        // The source existed only as a file being written: moving its commit was the rename.
+        if (renamed && error instanceof DirectoryError && error.code === 'no-such-child') return;
+        throw error;
+      }
+    });
+  }
+
+  mkdir(path: string | Uint8Array, attrs: SftpAttrs): Promise<void> {
+    return sftp(async () => {
+      const metadata = metadataFromAttrs(attrs);
+      if (metadata['no-write'] === true)
+        throw new SftpError(
+          SftpStatus.PERMISSION_DENIED,
+          'cannot create a directory that is initially read-only',
+        );
+      const located = await locate(this.grid, this.options.root, path);
+      const { parent, childName } = needChild(located, 'create');
+      needWritable(parent);
+      if ((await childEntry(this.grid, parent, childName)) !== undefined)
+        throw new SftpError(SftpStatus.FAILURE, 'it already exists');
+      const created = await this.grid.createDirectory();
+      await this.grid.addChild(parent, childName, created, {
+        mode: 'no-overwrite',
+        metadata: cleanMetadata(metadata.mtime === undefined ? {} : { mtime: metadata.mtime }),
+      });
+    });
+  }
+
+  rmdir(path: string | Uint8Array): Promise<void> {
+    return sftp(async () => {
+      const located = await locate(this.grid, this.options.root, path);
+      const { parent, childName } = needChild(located, 'remove');
+      needWritable(parent);
+      const entry = await childEntry(this.grid, parent, childName);
+      if (entry === undefined) throw new SftpError(SftpStatus.NO_SUCH_FILE, 'no such directory');
+      if (!entry.isDirectory) throw new SftpError(SftpStatus.PERMISSION_DENIED, 'not a directory');
+      if ((await this.grid.listDirectory(capOfEntry(entry))).length > 0) {
+        throw new SftpError(SftpStatus.FAILURE, 'the directory is not empty');
+      }
+      await this.grid.deleteChild(parent, childName, { mustExist: true, mustBe: 'directory' });
+    });
+  }
+
+  opendir(path: string | Uint8Array): Promise<SessionDirectoryHandle> {
+    return sftp(async () => {
+      const located = await locate(this.grid, this.options.root, path);
+      let dir: Cap;
+      if (located.childName === undefined || located.parent === undefined) dir = located.node as Cap;
+      else {
+        const entry = await childEntry(this.grid, located.parent, located.childName);
+        if (entry === undefined) throw new SftpError(SftpStatus.NO_SUCH_FILE, 'no such directory');
+        dir = capOfEntry(entry);
+      }
+      if (!isDirectoryCap(dir))
+        throw new SftpError(SftpStatus.PERMISSION_DENIED, 'cannot list a file as if it were a directory');
+      return new DirHandle(await this.grid.listDirectory(dir), writableDirectory(dir));
+    });
+  }
+
+  stat(path: string | Uint8Array): Promise<SftpAttrs> {
+    return sftp(async () => {
+      const located = await locate(this.grid, this.options.root, path);
+      if (located.childName === undefined || located.parent === undefined) {
+        const node = located.node as Cap;
+        const size =
+          isDirectoryCap(node) || node.kind === 'unknown' ? undefined : (await this.grid.openFile(node)).size;
+        return attributesOf(node, { parentWritable: false, ...(size === undefined ? {} : { size }) });
+      }
+      const direntry = direntryKey(located.parent, located.childName);
+      // Opens still in flight at this path finish first, so they are seen by entry too.
+      await this.registry.syncAt(this, located.userpath, direntry);
+      const open = this.registry
+        .filesAt(this, located.userpath, direntry)
+        .filter((f): f is WriteHandle => f instanceof WriteHandle);
+      const newest = open.at(-1);
+      if (newest !== undefined) return newest.attrsNow();
+      const entry = await childEntry(this.grid, located.parent, located.childName);
+      if (entry === undefined) throw new SftpError(SftpStatus.NO_SUCH_FILE, 'no such file');
+      const cap = capOfEntry(entry);
+      const size =
+        isDirectoryCap(cap) || cap.kind === 'unknown' || cap.kind === 'lit' || cap.kind === 'chk-read'
+          ? undefined
+          : (await this.grid.openFile(cap)).size;
+      return attributesOfEntry(entry, {
+        parentWritable: writableDirectory(located.parent),
+        ...(size === undefined ? {} : { size }),
+      });
+    });
+  }
+
+  lstat(path: string | Uint8Array): Promise<SftpAttrs> {
+    // There are no symbolic links in the grid.
+    return this.stat(path);
+  }
+
+  setstat(path: string | Uint8Array, attrs: SftpAttrs): Promise<void> {
+    return sftp(async () => {
+      if (attrs.size !== undefined) {
+        // Truncate by path: the same as opening, resizing and closing.
+        const handle = await this.open(path, OpenFlags.WRITE, {});
+        try {
+          await handle.fsetstat(attrs);
+        } finally {
+          await handle.close();
+        }
+        return;
+      }
+      const located = await locate(this.grid, this.options.root, path);
+      const { parent, childName } = needChild(located, 'change');
+      const direntry = direntryKey(parent, childName);
+      const open = this.registry
+        .filesAt(this, located.userpath, direntry)
+        .filter((f): f is WriteHandle => f instanceof WriteHandle);
+      for (const file of open) file.updateMetadata(attrs);
+      needWritable(parent);
+      const metadata = cleanMetadata({ ...metadataFromAttrs(attrs) });
+      try {
+        await this.grid.setChildMetadata(parent, childName, metadata);
+      } catch (error) {
+        if (open.length > 0 && error instanceof DirectoryError && error.code === 'no-such-child') return;
+        throw error;
+      }
+    });
+  }
+
+  realpath(path: string | Uint8Array): Promise<string> {
+    return sftp(() => Promise.resolve(userpathOf(path).userpath));
+  }
+
+  readlink(): Promise<string> {
+    return Promise.reject(new SftpError(SftpStatus.OP_UNSUPPORTED, 'symbolic links are not supported'));
+  }
+
+  symlink(): Promise<void> {
+    return Promise.reject(new SftpError(SftpStatus.OP_UNSUPPORTED, 'symbolic links are not supported'));
+  }
+
+  statvfs(): Promise<StatVfs> {
+    return sftp(async () => {
+      const capacity = await this.grid.capacity();
+      const fragment = 4096;
+      const blocks = Math.floor(capacity.effectiveTotalBytes / fragment);
+      const free = Math.floor(capacity.effectiveFreeBytes / fragment);
+      return {
+        blockSize: 1024 * 1024,
+        fragmentSize: fragment,
+        blocks,
+        blocksFree: free,
+        blocksAvailable: free,
+        files: 0,
+        filesFree: 0,
+        filesAvailable: 0,
+        fsid: 0,
+        readOnly: !writableDirectory(this.options.root),
+        nameMax: 255,
+      };
+    });
+  }
+
+  hardlink(existing: string | Uint8Array, link: string | Uint8Array): Promise<void> {
+    return sftp(async () => {
+      const [from, to] = await Promise.all([
+        locate(this.grid, this.options.root, existing),
+        locate(this.grid, this.options.root, link),
+      ]);
+      const source = needChild(from, 'link');
+      const target = needChild(to, 'link to');
+      needWritable(target.parent);
+      const entry = await childEntry(this.grid, source.parent, source.childName);
+      if (entry === undefined) throw new SftpError(SftpStatus.NO_SUCH_FILE, 'no such file');
+      if (entry.isDirectory)
+        throw new SftpError(SftpStatus.PERMISSION_DENIED, 'cannot hard-link a directory');
+      await this.grid.addChild(target.parent, target.childName, capOfEntry(entry), {
+        mode: 'no-overwrite',
+        metadata: entry.metadata,
+      });
+    });
+  }
+
+  async end(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    // Abandoned first (synchronously, in the registry), then closed: nothing partial is committed.
+    const files = this.registry.endSession(this);
+    await Promise.all(
+      files.map((file) =>
+        file instanceof WriteHandle ? file.close().catch(() => undefined) : Promise.resolve(),
+      ),
+    );
+  }
+}

@@ -1,0 +1,327 @@
+import type { HandleActivity } from '../activity/activity-registry.js';
+import type { Cap } from '../caps/cap.js';
+import type { EntryMetadata } from '../dirnode/entries.js';
+import type { Grid } from '../grid/grid.js';
+import type { ByteSource } from '../util/byte-source.js';
+import { attributesOf, type SftpAttrs } from '../vfs/attributes.js';
+import { toSftpError } from '../vfs/error-mapping.js';
+import { SftpError, SftpStatus } from '../vfs/sftp-status.js';
+import { EncryptedSpool } from './encrypted-spool.js';
+import { direntryKey, type DirentryKey, type Heisenfile, type HeisenfileRegistry } from './registry.js';
+import { OpenFlags, type SessionFileHandle } from './session-api.js';
+
+export interface WriteHandleContext {
+  readonly grid: Grid;
+  readonly registry: HeisenfileRegistry;
+  readonly activity: HandleActivity;
+  readonly convergenceSecret: Uint8Array;
+  readonly spoolDir: string;
+}
+
+/** What the open found out, once the parent directory and any existing file are known. */
+export interface OpenTarget {
+  readonly parent: Cap | undefined;
+  readonly childName: string | undefined;
+  /** The file there now: its content is the starting point unless TRUNC (and the publish target if mutable). */
+  readonly existing: Cap | undefined;
+  readonly metadata: EntryMetadata;
+  /** True when the entry is new (CREAT of a missing name, or EXCL): there is something to commit even if unwritten. */
+  readonly created: boolean;
+}
+
+/**
+ * A handle open for writing (Tahoe's GeneralSFTPFile): a heisenfile. It is registered by path
+ * before its open does anything slow; its bytes go to an encrypted spool; its close uploads the
+ * spool and links the result at the name the file has at that moment.
+ *
+ * Ordering, and why it is correct:
+ * - `abandon` and `rename` change the handle synchronously. A commit reads `abandoned`, `parent` and
+ *   `childName` only after its upload, right before it links, so a remove or rename that happened
+ *   before that point wins; one that happens after it waits (registry → `sync`) for the link to be
+ *   done and then removes or moves the linked entry. Either way the result is the same.
+ * - Reads, writes, truncations and fsync of one handle run one after another in the order they
+ *   arrived (`chain`), so a read sees every write issued before it and APPEND writes at the real end.
+ */
+export class WriteHandle implements SessionFileHandle, Heisenfile {
+  private abandoned = false;
+  private closed = false;
+  private changed = false;
+  private spool: EncryptedSpool | undefined;
+  private target: OpenTarget | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private commitRun: Promise<void> | undefined;
+  private readonly opened: Promise<void>;
+  private resolveOpen!: () => void;
+  private rejectOpen!: (error: unknown) => void;
+  parent: Cap | undefined;
+  childName: string | undefined;
+
+  constructor(
+    private readonly context: WriteHandleContext,
+    public userpath: string,
+    readonly flags: number,
+  ) {
+    this.opened = new Promise<void>((resolve, reject) => {
+      this.resolveOpen = resolve;
+      this.rejectOpen = reject;
+    });
+    this.opened.catch(() => undefined);
+  }
+
+  get id(): string {
+    return this.context.activity.id;
+  }
+
+  get direntry(): DirentryKey | undefined {
+    return direntryKey(this.parent, this.childName);
+  }
+
+  // ----- the open, finished by the session once it knows where the file is
+
+  async complete(target: OpenTarget): Promise<void> {
+    this.target = target;
+    this.parent = target.parent;
+    this.childName = target.childName;
+    this.changed = target.created;
+    const truncate = (this.flags & OpenFlags.TRUNC) !== 0;
+    const existing =
+      truncate || target.existing === undefined
+        ? undefined
+        : await this.context.grid.openFile(target.existing);
+    if (truncate && target.existing !== undefined) this.changed = true;
+    this.spool = await EncryptedSpool.create({ dir: this.context.spoolDir, size: existing?.size ?? 0 });
+    // The existing content comes in the background: writes go on meanwhile, reads wait only for
+    // the bytes they need (the spool's milestones).
+    if (existing !== undefined && existing.size > 0) void this.spool.fill(existing.stream(), existing.size);
+    this.resolveOpen();
+  }
+
+  failOpen(error: unknown): void {
+    this.rejectOpen(error);
+  }
+
+  // ----- Heisenfile
+
+  abandon(): void {
+    this.abandoned = true;
+  }
+
+  rename(userpath: string, parent: Cap | undefined, childName: string | undefined): void {
+    this.userpath = userpath;
+    this.parent = parent;
+    this.childName = childName;
+    this.context.activity.renamed(userpath);
+  }
+
+  async sync(): Promise<void> {
+    await this.opened.catch(() => undefined);
+    await this.commitRun?.catch(() => undefined);
+  }
+
+  // ----- SessionFileHandle
+
+  private serial<T>(what: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(async () => {
+      await this.opened;
+      return what();
+    });
+    this.chain = run.catch(() => undefined);
+    return run.catch((error: unknown) => {
+      throw toSftpError(error);
+    });
+  }
+
+  private get openSpool(): EncryptedSpool {
+    if (this.spool === undefined) throw new SftpError(SftpStatus.FAILURE, 'the file is not open');
+    return this.spool;
+  }
+
+  read(offset: number, length: number): Promise<Uint8Array> {
+    if (this.closed)
+      return Promise.reject(new SftpError(SftpStatus.BAD_MESSAGE, 'cannot read from a closed file handle'));
+    if ((this.flags & OpenFlags.READ) === 0) {
+      return Promise.reject(
+        new SftpError(SftpStatus.PERMISSION_DENIED, 'file handle was not opened for reading'),
+      );
+    }
+    return this.serial(async () => {
+      const spool = this.openSpool;
+      if (offset >= spool.size) throw new SftpError(SftpStatus.EOF, 'read at or past the end of the file');
+      const data = await spool.read(offset, length);
+      this.context.activity.read(data.length);
+      return data;
+    });
+  }
+
+  write(offset: number, data: Uint8Array): Promise<void> {
+    if (this.closed)
+      return Promise.reject(new SftpError(SftpStatus.BAD_MESSAGE, 'cannot write to a closed file handle'));
+    if ((this.flags & OpenFlags.WRITE) === 0) {
+      return Promise.reject(
+        new SftpError(SftpStatus.PERMISSION_DENIED, 'file handle was not opened for writing'),
+      );
+    }
+    return this.serial(async () => {
+      const spool = this.openSpool;
+      // APPEND: every chunk at the current end, whatever offset the client sent.
+      await spool.write((this.flags & OpenFlags.APPEND) !== 0 ? spool.size : offset, data);
+      this.changed = true;
+      this.context.activity.wrote(data.length);
+    });
+  }
+
+  /** The attributes an open file shows (STAT by path answers from the newest handle). */
+  attrsNow(): SftpAttrs {
+    return attributesOf(undefined, {
+      parentWritable: true,
+      metadata: this.target?.metadata ?? {},
+      size: this.spool?.size ?? 0,
+    });
+  }
+
+  fstat(): Promise<SftpAttrs> {
+    if (this.closed)
+      return Promise.reject(
+        new SftpError(SftpStatus.BAD_MESSAGE, 'cannot get attributes for a closed file handle'),
+      );
+    return this.serial(() => Promise.resolve(this.attrsNow()));
+  }
+
+  fsetstat(attrs: SftpAttrs): Promise<void> {
+    if (this.closed)
+      return Promise.reject(
+        new SftpError(SftpStatus.BAD_MESSAGE, 'cannot set attributes for a closed file handle'),
+      );
+    if ((this.flags & OpenFlags.WRITE) === 0) {
+      return Promise.reject(
+        new SftpError(SftpStatus.PERMISSION_DENIED, 'file handle was not opened for writing'),
+      );
+    }
+    return this.serial(async () => {
+      if (attrs.size !== undefined) {
+        if (!Number.isSafeInteger(attrs.size) || attrs.size < 0) {
+          throw new SftpError(SftpStatus.BAD_MESSAGE, 'new size is not a valid nonnegative integer');
+        }
+        await this.openSpool.setSize(attrs.size);
+        this.changed = true;
+      }
+      this.updateMetadata(attrs);
+    });
+  }
+
+  /** SETSTAT by path on an open file changes what it will be committed with. */
+  updateMetadata(attrs: SftpAttrs): void {
+    if (this.target === undefined) return;
+    const times: { mtime?: number } = attrs.mtime === undefined ? {} : { mtime: attrs.mtime };
+    this.target = { ...this.target, metadata: { ...this.target.metadata, ...times } };
+    this.changed = true;
+  }
+
+  /** fsync@openssh.com: commits what is written so far, now, and says whether it worked. */
+  fsync(): Promise<void> {
+    if (this.closed)
+      return Promise.reject(new SftpError(SftpStatus.BAD_MESSAGE, 'cannot sync a closed file handle'));
+    if ((this.flags & OpenFlags.WRITE) === 0) return Promise.resolve();
+    return this.serial(async () => {
+      if (!this.changed || this.abandoned) return;
+      await this.commit(false);
+      this.changed = false; // committed: close has nothing more to do unless more is written
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return this.commitRun ?? Promise.resolve();
+    this.closed = true;
+    const activity = this.context.activity;
+    activity.closing();
+    this.commitRun = this.serial(async () => {
+      if (this.abandoned) {
+        activity.abandoned('removed or disconnected before close');
+        return;
+      }
+      if (!this.changed) {
+        activity.closed();
+        return;
+      }
+      try {
+        await this.commit(true);
+      } catch (error) {
+        if (this.abandoned) return;
+        const reason = toSftpError(error).message;
+        activity.failed(
+          reason,
+          async () => {
+            await this.commit(true);
+            await this.release();
+          },
+          () => void this.release(),
+        );
+        throw error;
+      }
+    })
+      .catch((error: unknown) => {
+        if (this.context.activity.state === 'failed') throw error;
+        if (this.context.activity.state === 'closing')
+          this.context.activity.abandoned(toSftpError(error).message);
+        throw error;
+      })
+      .finally(() => {
+        this.context.registry.remove(this);
+        if (this.context.activity.state !== 'failed') void this.release();
+      });
+    return this.commitRun.catch((error: unknown) => {
+      throw toSftpError(error);
+    });
+  }
+
+  private async release(): Promise<void> {
+    await this.spool?.destroy().catch(() => undefined);
+  }
+
+  /** Uploads the spool and links it (or publishes it as the file's next version). */
+  private async commit(closing: boolean): Promise<void> {
+    const spool = this.openSpool;
+    const target = this.target;
+    if (target === undefined) throw new SftpError(SftpStatus.FAILURE, 'the file is not open');
+    await spool.whenFilled();
+    const activity = this.context.activity;
+    const size = spool.size;
+    const source: ByteSource = { size, open: () => spool.stream() };
+    if (closing) activity.committing(size);
+    const existing = target.existing;
+    if (existing?.kind === 'mutable-write') {
+      await this.context.grid.replaceMutableFile(existing, source);
+      if (this.abandoned) return;
+      if (this.parent !== undefined && this.childName !== undefined) {
+        await this.context.grid.setChildMetadata(this.parent, this.childName, {
+          mtime: Date.now() / 1000,
+          ...target.metadata,
+        });
+      }
+    } else {
+      const report = await this.context.grid.upload(source, {
+        key: { convergenceSecret: this.context.convergenceSecret },
+        onProgress: (done) => closing && activity.progress(done),
+      });
+      // Read after the upload, right before linking: see the class comment.
+      if (this.abandoned) return;
+      const parent = this.parent;
+      const childName = this.childName;
+      if (parent === undefined || childName === undefined) {
+        throw new SftpError(
+          SftpStatus.PERMISSION_DENIED,
+          'cannot write to a non-writeable file without a parent directory',
+        );
+      }
+      await this.context.grid.addChild(parent, childName, report.cap, {
+        mode: 'overwrite',
+        metadata: { ...target.metadata, mtime: target.metadata.mtime ?? Date.now() / 1000 },
+      });
+      // A later commit (fsync, then close) replaces this one: it now starts from the new file.
+      this.target = { ...target, existing: report.cap };
+      if (closing) activity.committed(report.happiness);
+      return;
+    }
+    if (closing) activity.committed();
+  }
+}
