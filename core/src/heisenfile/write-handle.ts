@@ -46,10 +46,13 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   private abandoned = false;
   private closed = false;
   private changed = false;
+  /** Whether this handle changed the bytes (a write, a resize, a truncating open of an existing file). */
+  private touched = false;
   private spool: EncryptedSpool | undefined;
   private target: OpenTarget | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private commitRun: Promise<void> | undefined;
+  private renamedWhileOpening = false;
   private readonly opened: Promise<void>;
   private resolveOpen!: () => void;
   private rejectOpen!: (error: unknown) => void;
@@ -80,15 +83,19 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
 
   async complete(target: OpenTarget): Promise<void> {
     this.target = target;
-    this.parent = target.parent;
-    this.childName = target.childName;
+    // A rename that arrived while this open was still resolving has already moved the file: the
+    // new name wins (Tahoe's GeneralSFTPFile.open does the same).
+    if (!this.renamedWhileOpening) {
+      this.parent = target.parent;
+      this.childName = target.childName;
+    }
     this.changed = target.created;
     const truncate = (this.flags & OpenFlags.TRUNC) !== 0;
     const existing =
       truncate || target.existing === undefined
         ? undefined
         : await this.context.grid.openFile(target.existing);
-    if (truncate && target.existing !== undefined) this.changed = true;
+    if (truncate && target.existing !== undefined) this.changed = this.touched = true;
     this.spool = await EncryptedSpool.create({ dir: this.context.spoolDir, size: existing?.size ?? 0 });
     // The existing content comes in the background: writes go on meanwhile, reads wait only for
     // the bytes they need (the spool's milestones).
@@ -107,6 +114,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   }
 
   rename(userpath: string, parent: Cap | undefined, childName: string | undefined): void {
+    if (this.target === undefined) this.renamedWhileOpening = true;
     this.userpath = userpath;
     this.parent = parent;
     this.childName = childName;
@@ -165,9 +173,13 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
       const spool = this.openSpool;
       // APPEND: every chunk at the current end, whatever offset the client sent.
       await spool.write((this.flags & OpenFlags.APPEND) !== 0 ? spool.size : offset, data);
-      this.changed = true;
+      this.changed = this.touched = true;
       this.context.activity.wrote(data.length);
     });
+  }
+
+  get hasWritten(): boolean {
+    return this.touched;
   }
 
   /** The attributes an open file shows (STAT by path answers from the newest handle). */
@@ -203,7 +215,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
           throw new SftpError(SftpStatus.BAD_MESSAGE, 'new size is not a valid nonnegative integer');
         }
         await this.openSpool.setSize(attrs.size);
-        this.changed = true;
+        this.changed = this.touched = true;
       }
       this.updateMetadata(attrs);
     });
