@@ -370,10 +370,14 @@ export class FileSystemSession implements FileSystemSessionApi, HeisenfileSessio
       const open = this.registry
         .filesAt(this, located.userpath, direntry)
         .filter((f): f is WriteHandle => f instanceof WriteHandle);
-      const newest = open.at(-1);
-      if (newest !== undefined) return newest.attrsNow();
+      // The committed entry answers; a name that exists only as an open file answers from its
+      // newest handle (DESIGN §3, as Tahoe's getAttrs).
       const entry = await childEntry(this.grid, located.parent, located.childName);
-      if (entry === undefined) throw new SftpError(SftpStatus.NO_SUCH_FILE, 'no such file');
+      if (entry === undefined) {
+        const newest = open.at(-1);
+        if (newest !== undefined) return newest.attrsNow();
+        throw new SftpError(SftpStatus.NO_SUCH_FILE, 'no such file');
+      }
       const cap = capOfEntry(entry);
       const size =
         isDirectoryCap(cap) || cap.kind === 'unknown' || cap.kind === 'lit' || cap.kind === 'chk-read'

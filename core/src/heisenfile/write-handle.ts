@@ -46,8 +46,6 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   private abandoned = false;
   private closed = false;
   private changed = false;
-  /** Whether this handle changed the bytes (a write, a resize, a truncating open of an existing file). */
-  private touched = false;
   private spool: EncryptedSpool | undefined;
   private target: OpenTarget | undefined;
   private chain: Promise<unknown> = Promise.resolve();
@@ -95,7 +93,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
       truncate || target.existing === undefined
         ? undefined
         : await this.context.grid.openFile(target.existing);
-    if (truncate && target.existing !== undefined) this.changed = this.touched = true;
+    if (truncate && target.existing !== undefined) this.changed = true;
     this.spool = await EncryptedSpool.create({ dir: this.context.spoolDir, size: existing?.size ?? 0 });
     // The existing content comes in the background: writes go on meanwhile, reads wait only for
     // the bytes they need (the spool's milestones).
@@ -173,13 +171,9 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
       const spool = this.openSpool;
       // APPEND: every chunk at the current end, whatever offset the client sent.
       await spool.write((this.flags & OpenFlags.APPEND) !== 0 ? spool.size : offset, data);
-      this.changed = this.touched = true;
+      this.changed = true;
       this.context.activity.wrote(data.length);
     });
-  }
-
-  get hasWritten(): boolean {
-    return this.touched;
   }
 
   /** The attributes an open file shows (STAT by path answers from the newest handle). */
@@ -215,7 +209,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
           throw new SftpError(SftpStatus.BAD_MESSAGE, 'new size is not a valid nonnegative integer');
         }
         await this.openSpool.setSize(attrs.size);
-        this.changed = this.touched = true;
+        this.changed = true;
       }
       this.updateMetadata(attrs);
     });

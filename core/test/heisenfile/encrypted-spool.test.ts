@@ -388,7 +388,9 @@ describe('EncryptedSpool against an in-memory model', () => {
       this.bytes = next;
     }
     write(offset: number, data: Uint8Array): void {
-      if (data.length > 0 && offset + data.length > this.bytes.length) this.setSize(offset + data.length);
+      // An empty write changes nothing (and Uint8Array.set would throw for an offset past the end).
+      if (data.length === 0) return;
+      if (offset + data.length > this.bytes.length) this.setSize(offset + data.length);
       this.bytes.set(data, offset);
     }
     read(offset: number, length: number): Uint8Array {
