@@ -1,4 +1,5 @@
 import type { HandleActivity } from '../activity/activity-registry.js';
+import type { Cap } from '../caps/cap.js';
 import type { FileReader } from '../grid/file-reader.js';
 import type { SftpAttrs } from '../vfs/attributes.js';
 import { toSftpError } from '../vfs/error-mapping.js';
@@ -17,7 +18,13 @@ export class ReadHandle implements SessionFileHandle {
     private readonly reader: FileReader,
     private readonly attrs: SftpAttrs,
     private readonly activity: HandleActivity,
+    /** The immutable file read, when it is one: copy-data can then relink it instead of copying. */
+    readonly immutableCap?: Cap,
   ) {}
+
+  get size(): number {
+    return this.reader.size;
+  }
 
   get id(): string {
     return this.activity.id;

@@ -82,6 +82,14 @@ export interface FileSystemSessionApi {
   statvfs(path: string | Uint8Array): Promise<StatVfs>;
   /** hardlink@openssh.com: links the same cap at a second name. */
   hardlink(existing: string | Uint8Array, link: string | Uint8Array): Promise<void>;
+  /** copy-data: `length` bytes (0: to the end) from one open file to another. */
+  copyData(
+    from: SessionFileHandle,
+    fromOffset: number,
+    length: number,
+    to: SessionFileHandle,
+    toOffset: number,
+  ): Promise<void>;
   /** Ends the session: handles still open for writing are abandoned, never committed. */
   end(): Promise<void>;
 }

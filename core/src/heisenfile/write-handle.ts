@@ -51,6 +51,8 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   private chain: Promise<unknown> = Promise.resolve();
   private commitRun: Promise<void> | undefined;
   private renamedWhileOpening = false;
+  /** Set by copy-data: the whole content is this immutable file, to be linked as it is. */
+  private adopted: { cap: Cap; size: number } | undefined;
   private readonly opened: Promise<void>;
   private resolveOpen!: () => void;
   private rejectOpen!: (error: unknown) => void;
@@ -99,6 +101,37 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
     // the bytes they need (the spool's milestones).
     if (existing !== undefined && existing.size > 0) void this.spool.fill(existing.stream(), existing.size);
     this.resolveOpen();
+  }
+
+  /**
+   * copy-data of a whole immutable file into this new, still empty file: the content becomes that
+   * cap, linked at close without downloading or uploading anything. Refused (false) once anything
+   * was written, so the caller copies bytes instead.
+   */
+  adopt(cap: Cap, size: number): Promise<boolean> {
+    return this.serial(() => {
+      const spool = this.openSpool;
+      if (this.abandoned || spool.size !== 0 || spool.bytesWritten !== 0 || this.adopted !== undefined) {
+        return Promise.resolve(false);
+      }
+      this.adopted = { cap, size };
+      this.changed = true;
+      return Promise.resolve(true);
+    });
+  }
+
+  /** Any other use of an adopted file needs its bytes after all: they are copied in then. */
+  private async materialize(): Promise<void> {
+    const adopted = this.adopted;
+    if (adopted === undefined) return;
+    this.adopted = undefined;
+    const spool = this.openSpool;
+    const reader = await this.context.grid.openFile(adopted.cap);
+    let at = 0;
+    for await (const piece of reader.stream()) {
+      await spool.write(at, piece);
+      at += piece.length;
+    }
   }
 
   failOpen(error: unknown): void {
@@ -151,6 +184,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
       );
     }
     return this.serial(async () => {
+      await this.materialize();
       const spool = this.openSpool;
       if (offset >= spool.size) throw new SftpError(SftpStatus.EOF, 'read at or past the end of the file');
       const data = await spool.read(offset, length);
@@ -168,6 +202,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
       );
     }
     return this.serial(async () => {
+      await this.materialize();
       const spool = this.openSpool;
       // APPEND: every chunk at the current end, whatever offset the client sent.
       await spool.write((this.flags & OpenFlags.APPEND) !== 0 ? spool.size : offset, data);
@@ -181,7 +216,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
     return attributesOf(undefined, {
       parentWritable: true,
       metadata: this.target?.metadata ?? {},
-      size: this.spool?.size ?? 0,
+      size: this.adopted?.size ?? this.spool?.size ?? 0,
     });
   }
 
@@ -208,6 +243,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
         if (!Number.isSafeInteger(attrs.size) || attrs.size < 0) {
           throw new SftpError(SftpStatus.BAD_MESSAGE, 'new size is not a valid nonnegative integer');
         }
+        await this.materialize();
         await this.openSpool.setSize(attrs.size);
         this.changed = true;
       }
@@ -291,6 +327,21 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
     if (target === undefined) throw new SftpError(SftpStatus.FAILURE, 'the file is not open');
     await spool.whenFilled();
     const activity = this.context.activity;
+    const adopted = this.adopted;
+    if (adopted !== undefined) {
+      // copy-data of a whole immutable file: link the very same cap, nothing to upload.
+      if (closing) activity.committing(adopted.size);
+      if (this.abandoned) return;
+      if (this.parent === undefined || this.childName === undefined) {
+        throw new SftpError(SftpStatus.PERMISSION_DENIED, 'cannot link a file without a parent directory');
+      }
+      await this.context.grid.addChild(this.parent, this.childName, adopted.cap, {
+        mode: 'overwrite',
+        metadata: { ...target.metadata, mtime: target.metadata.mtime ?? Date.now() / 1000 },
+      });
+      if (closing) activity.committed();
+      return;
+    }
     const size = spool.size;
     const source: ByteSource = { size, open: () => spool.stream() };
     if (closing) activity.committing(size);

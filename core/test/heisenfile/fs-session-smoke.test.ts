@@ -137,3 +137,33 @@ describe('FileSystemSession (smoke)', () => {
     expect(activity.snapshot().find((h) => h.id === handle.id)?.state).toBe('abandoned');
   });
 });
+
+describe('copy-data', () => {
+  it('relinks a whole immutable file instead of copying it, and copies ranges byte by byte', async () => {
+    const root = (session as unknown as { options: { root: Parameters<Grid['addChild']>[0] } }).options.root;
+    const body = new Uint8Array(300_000).map((_, i) => (i * 7) & 0xff);
+    // A random key: a copy through upload would get a different cap; only a relink keeps it.
+    const stored = await grid.uploadBytes(body, { key: 'random' });
+    await grid.addChild(root, 'src', stored.cap);
+    const from = await session.open('/src', READ, {});
+    const to = await session.open('/dst', WRITE | CREAT | TRUNC, {});
+    await session.copyData(from, 0, 0, to, 0);
+    expect((await to.fstat()).size).toBe(body.length);
+    await to.close();
+    const entries = await grid.listDirectory(root);
+    expect(entries.find((e) => e.name === 'dst')?.readCap).toBe(
+      entries.find((e) => e.name === 'src')?.readCap,
+    );
+
+    const part = await session.open('/part', WRITE | CREAT, {});
+    await session.copyData(from, 1000, 5000, part, 10);
+    await part.close();
+    await from.close();
+    const check = await session.open('/part', READ, {});
+    const got = await check.read(0, 10_000);
+    await check.close();
+    expect(got.length).toBe(5010);
+    expect(Buffer.from(got.subarray(10)).equals(Buffer.from(body.subarray(1000, 6000)))).toBe(true);
+    expect([...got.subarray(0, 10)]).toEqual(new Array(10).fill(0));
+  });
+});
