@@ -20,6 +20,8 @@ export class ReadHandle implements SessionFileHandle {
     private readonly activity: HandleActivity,
     /** The immutable file read, when it is one: copy-data can then relink it instead of copying. */
     readonly immutableCap?: Cap,
+    /** Called once at close (a reader of a spool gives it back). */
+    private readonly onClose?: () => void,
   ) {}
 
   get size(): number {
@@ -72,6 +74,7 @@ export class ReadHandle implements SessionFileHandle {
       this.closed = true;
       this.activity.closing();
       this.activity.closed();
+      this.onClose?.();
     }
     return Promise.resolve();
   }

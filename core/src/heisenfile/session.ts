@@ -175,6 +175,25 @@ export class FileSystemSession implements FileSystemSessionApi, HeisenfileSessio
     const { parent, childName } = located;
     const direntry = direntryKey(parent, childName);
     const parentWritable = writableDirectory(parent);
+    if (handle === undefined) {
+      // Reading a file that was just closed: answer from its spool while its commit runs.
+      const closing = this.registry
+        .filesAt(this, userpath, direntry)
+        .filter((f): f is WriteHandle => f instanceof WriteHandle)
+        .reverse()
+        .map((f) => f.readWhileCommitting())
+        .find((found) => found !== undefined);
+      if (closing !== undefined) {
+        const activity = this.options.activity.open({
+          sessionId: this.id,
+          account: this.options.account,
+          path: userpath,
+          flags: flagNames(flags),
+        });
+        const attrs = attributesOf(undefined, { parentWritable, size: closing.reader.size });
+        return new ReadHandle(closing.reader, attrs, activity, undefined, closing.done);
+      }
+    }
     // A reopen waits for the commit of an earlier handle at this entry (sshfs reports a file
     // closed before our CLOSE reply, and then reopens it).
     await this.registry.syncAt(this, userpath, direntry, handle);

@@ -1,6 +1,7 @@
 import type { HandleActivity } from '../activity/activity-registry.js';
 import type { Cap } from '../caps/cap.js';
 import type { EntryMetadata } from '../dirnode/entries.js';
+import type { FileReader } from '../grid/file-reader.js';
 import type { Grid } from '../grid/grid.js';
 import type { ByteSource } from '../util/byte-source.js';
 import { attributesOf, type SftpAttrs } from '../vfs/attributes.js';
@@ -51,6 +52,8 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   private chain: Promise<unknown> = Promise.resolve();
   private commitRun: Promise<void> | undefined;
   private renamedWhileOpening = false;
+  private spoolReaders = 0;
+  private releaseWanted = false;
   /** Set by copy-data: the whole content is this immutable file, to be linked as it is. */
   private adopted: { cap: Cap; size: number } | undefined;
   private readonly opened: Promise<void>;
@@ -316,8 +319,43 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
     });
   }
 
+  /**
+   * Frees the spool, unless readers of the closed file still use it (see `readWhileCommitting`):
+   * then the last of them frees it.
+   */
   private async release(): Promise<void> {
+    this.releaseWanted = true;
+    if (this.spoolReaders > 0) return;
     await this.spool?.destroy().catch(() => undefined);
+  }
+
+  /**
+   * Beyond Tahoe: a file that is closed but whose commit is still running can be read back at
+   * once, from its spool (its content is final: nothing writes to a closed handle). Undefined when
+   * there is no such state to read from. The caller must call `done` when it stops reading.
+   */
+  readWhileCommitting(): { reader: FileReader; done: () => void } | undefined {
+    const spool = this.spool;
+    const state = this.context.activity.state;
+    if (!this.closed || this.abandoned || spool === undefined || this.adopted !== undefined) return undefined;
+    if (state !== 'closing' && state !== 'committing') return undefined;
+    this.spoolReaders++;
+    let finished = false;
+    const size = spool.size;
+    const reader: FileReader = {
+      size,
+      problems: [],
+      stream: (offset = 0, length = size - offset) =>
+        sliceStream(spool, offset, Math.min(size, offset + length)),
+      read: (offset, length) => spool.read(offset, Math.max(0, Math.min(length, size - offset))),
+    };
+    const done = (): void => {
+      if (finished) return;
+      finished = true;
+      this.spoolReaders--;
+      if (this.spoolReaders === 0 && this.releaseWanted) void this.spool?.destroy().catch(() => undefined);
+    };
+    return { reader, done };
   }
 
   /** Uploads the spool and links it (or publishes it as the file's next version). */
@@ -381,4 +419,9 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
     }
     if (closing) activity.committed();
   }
+}
+
+async function* sliceStream(spool: EncryptedSpool, from: number, to: number): AsyncGenerator<Uint8Array> {
+  const piece = 256 * 1024;
+  for (let at = from; at < to; at += piece) yield await spool.read(at, Math.min(piece, to - at));
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -165,5 +165,44 @@ describe('copy-data', () => {
     expect(got.length).toBe(5010);
     expect(Buffer.from(got.subarray(10)).equals(Buffer.from(body.subarray(1000, 6000)))).toBe(true);
     expect([...got.subarray(0, 10)]).toEqual(new Array(10).fill(0));
+  });
+});
+
+describe('reading a file whose commit is still running', () => {
+  it('answers from the spool at once, and the spool goes away after the last reader', async () => {
+    const { FaultyNode } = await import('../helpers/faulty-node.js');
+    const slowNodes = Array.from({ length: 5 }, (_, i) => new FaultyNode(new MemoryNode({ id: `s${i}` })));
+    const slowGrid = new Grid({ nodes: slowNodes, encoding: { k: 3, happy: 4, n: 5 }, threads: 0 });
+    const slow = new FileSystemSession({
+      grid: slowGrid,
+      heisenfiles,
+      activity,
+      account: 'alice',
+      root: await slowGrid.createDirectory(),
+      convergenceSecret: new Uint8Array(32),
+      spoolDir,
+    });
+    try {
+      const writer = await slow.open('/late.txt', WRITE | CREAT | TRUNC, {});
+      await writer.write(0, text('fresh bytes'));
+      for (const node of slowNodes) node.delayMs = 150; // the commit now takes a while
+      const closing = writer.close();
+      const reader = await slow.open('/late.txt', READ, {});
+      expect(activity.snapshot().find((h) => h.id === writer.id)?.state).toMatch(/closing|committing/);
+      expect(str(await reader.read(0, 100))).toBe('fresh bytes');
+      await closing;
+      expect(str(await reader.read(6, 100))).toBe('bytes'); // still readable after the commit
+      expect(await readdir(spoolDir)).toHaveLength(1); // kept for the reader after the commit
+      await reader.close();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await readdir(spoolDir)).toHaveLength(0);
+      for (const node of slowNodes) node.delayMs = 0;
+      const again = await slow.open('/late.txt', READ, {});
+      expect(str(await again.read(0, 100))).toBe('fresh bytes');
+      await again.close();
+    } finally {
+      await slow.end();
+      await slowGrid.close();
+    }
   });
 });
