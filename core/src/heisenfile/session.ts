@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ActivityRegistry } from '../activity/activity-registry.js';
 import { isDirectoryCap, type Cap } from '../caps/cap.js';
 import { cleanMetadata, DirectoryError, type EntryMetadata } from '../dirnode/entries.js';
+import { memoryFileReader } from '../grid/file-reader.js';
 import type { Grid } from '../grid/grid.js';
 import { attributesOf, attributesOfEntry, metadataFromAttrs, type SftpAttrs } from '../vfs/attributes.js';
 import { toSftpError } from '../vfs/error-mapping.js';
@@ -34,6 +35,7 @@ export interface SessionOptions {
 
 const EMPTY_FILE: Cap = { kind: 'lit', data: new Uint8Array(0) };
 const COPY_CHUNK = 256 * 1024;
+const SMALL_FILE = 64 * 1024;
 
 /** Runs an operation and answers every failure as an SftpError (DESIGN §4). */
 async function sftp<T>(operation: () => Promise<T>): Promise<T> {
@@ -254,7 +256,11 @@ export class FileSystemSession implements FileSystemSessionApi, HeisenfileSessio
     parentWritable: boolean,
     metadata: EntryMetadata = {},
   ): Promise<SessionFileHandle> {
-    const reader = await this.grid.openFile(cap);
+    let reader = await this.grid.openFile(cap);
+    // Small immutable files are read whole at open and served from memory (Tahoe's
+    // ShortReadOnlySFTPFile): one round of share reads instead of one per client request.
+    if (cap.kind === 'chk-read' && reader.size <= SMALL_FILE)
+      reader = memoryFileReader(await reader.read(0, reader.size));
     const immutable = cap.kind === 'chk-read' || cap.kind === 'lit' ? cap : undefined;
     const activity = this.options.activity.open({
       sessionId: this.id,
