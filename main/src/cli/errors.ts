@@ -5,6 +5,8 @@ import {
   StorageNodeError,
   UploadError,
 } from '@grid-sftp/core';
+import { AccountError } from '../accounts/account-store.js';
+import { PublicKeyError } from '../accounts/public-key.js';
 import { HomeError } from '../home/errors.js';
 
 /** Bad arguments found after commander's own checks (exit 2, like commander's usage errors). */
@@ -45,6 +47,8 @@ export function isExpected(error: unknown): boolean {
     error instanceof UploadError ||
     error instanceof DirectoryError ||
     error instanceof StorageNodeError ||
+    error instanceof AccountError ||
+    error instanceof PublicKeyError ||
     // Core reports impossible sizes and encodings as RangeErrors.
     error instanceof RangeError ||
     errnoOf(error) !== undefined

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { defaultHomeDir } from '../home/paths.js';
+import { registerAccountCommands } from './account-commands.js';
 import { registerDirectoryCommands } from './directory-commands.js';
 import { registerFileCommands } from './file-commands.js';
 import { registerHealthCommands } from './health-commands.js';
@@ -36,6 +37,7 @@ export function createProgram(): Command {
   registerFileCommands(program);
   registerDirectoryCommands(program);
   registerHealthCommands(program);
+  registerAccountCommands(program);
   return program;
 }
 
