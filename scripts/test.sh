@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# Debian packages the tests need beyond Node 20 (none yet: sshfs, openssh-client and the like
+# Debian packages the tests need beyond Node 20 (openssh-client for the real-client tests; sshfs and the like
 # join this list with the gateway's tests).
-DEBIAN_PACKAGES=()
+DEBIAN_PACKAGES=(openssh-client)
 
 missing_packages() {
   local pkg

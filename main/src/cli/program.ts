@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { defaultHomeDir } from '../home/paths.js';
 import { registerAccountCommands } from './account-commands.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerDirectoryCommands } from './directory-commands.js';
 import { registerFileCommands } from './file-commands.js';
 import { registerHealthCommands } from './health-commands.js';
@@ -38,6 +39,7 @@ export function createProgram(): Command {
   registerDirectoryCommands(program);
   registerHealthCommands(program);
   registerAccountCommands(program);
+  registerServeCommand(program);
   return program;
 }
 
