@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# Debian packages the tests need beyond Node 20 (openssh-client for the real-client tests; sshfs and the like
-# join this list with the gateway's tests).
-DEBIAN_PACKAGES=(openssh-client)
+# Debian packages the tests need beyond Node 20: OpenSSH clients, sshfs and FUSE for the real-client
+# tests, git and sqlite3 for the work those tests do inside an sshfs mount.
+DEBIAN_PACKAGES=(openssh-client sshfs fuse3 git sqlite3)
 
 missing_packages() {
   local pkg

@@ -4,7 +4,7 @@ import { formatCap, parseCap } from '../caps/text.js';
 import { bytesSource } from '../util/byte-source.js';
 import { concatBytes } from '../util/bytes.js';
 import type { GridContext } from '../grid/context.js';
-import { createMutable, modifyMutable, openMutable } from '../mutable/mutable-file.js';
+import { createMutable, modifyMutable, readMutableContent } from '../mutable/mutable-file.js';
 import {
   DirectoryError,
   normalizeName,
@@ -47,10 +47,8 @@ export async function createDirectory(
 
 export async function listDirectory(ctx: GridContext, cap: Cap): Promise<DirEntry[]> {
   const dir = asDirectory(cap);
-  const reader = await openMutable(ctx, dir);
-  const parts: Uint8Array[] = [];
-  for await (const part of reader.stream()) parts.push(part);
-  return decodeDirectory(concatBytes(parts), dir.kind === 'mutable-write' ? sealKeyOf(dir.seed) : undefined);
+  const content = await readMutableContent(ctx, dir);
+  return decodeDirectory(content, dir.kind === 'mutable-write' ? sealKeyOf(dir.seed) : undefined);
 }
 
 /**

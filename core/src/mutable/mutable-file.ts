@@ -111,6 +111,27 @@ async function readVersion(
   return concatBytes(parts);
 }
 
+/**
+ * Reads a whole mutable file (a directory, mostly). A read that meets a publish in progress can
+ * find its version's shares replaced under it (each is re-checked, and dropped when it moved on),
+ * and then too few of either version: that is not damage, so it maps the servers again and
+ * retries on the newer version, a few times, before reporting the shortage.
+ */
+export async function readMutableContent(ctx: GridContext, cap: MutableReadCap | MutableWriteCap): Promise<Uint8Array> {
+  const attempts = 6;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const reader = await openMutable(ctx, cap);
+      const parts: Uint8Array[] = [];
+      for await (const part of reader.stream()) parts.push(part);
+      return concatBytes(parts);
+    } catch (error) {
+      if (!(error instanceof NotEnoughSharesError) || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt));
+    }
+  }
+}
+
 async function readSource(source: ByteSource): Promise<Uint8Array> {
   if (source.size > MAX_MUTABLE_SIZE)
     throw new RangeError(`a mutable file holds at most ${MAX_MUTABLE_SIZE} bytes`);

@@ -63,6 +63,29 @@ describe('mutable files', () => {
     }
   });
 
+  it('reads a directory while another writer keeps publishing it, without failing', async () => {
+    current = makeGrid();
+    const writer = new Grid({ nodes: current.nodes, encoding: { k: 3, happy: 4, n: 5 }, threads: 0 });
+    try {
+      const dir = await current.grid.createDirectory();
+      const file = (await current.grid.uploadBytes(patternBytes(10), { key: 'random' })).cap;
+      for (const node of current.nodes) node.delayMs = 1; // interleave reads and writes finely
+      const writes = (async () => {
+        for (let i = 0; i < 15; i++) await writer.addChild(dir, `f${i}`, file);
+      })();
+      const reads = (async () => {
+        for (let i = 0; i < 40; i++) {
+          const names = (await current!.grid.listDirectory(dir)).map((e) => e.name);
+          expect(names.every((name) => /^f\d+$/.test(name))).toBe(true);
+        }
+      })();
+      await Promise.all([writes, reads]);
+      expect(await current.grid.listDirectory(dir)).toHaveLength(15);
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('detects a lost race and retries the change on the newer version (two grids, one file)', async () => {
     current = makeGrid();
     const other = new Grid({ nodes: current.nodes, encoding: { k: 3, happy: 4, n: 5 }, threads: 0 });

@@ -13,6 +13,7 @@ import { dfReport, isDfCommand, ONLY_SFTP } from './exec-commands.js';
 import type { HostKey } from './host-keys.js';
 import { LoginThrottle } from './login-throttle.js';
 import { parseSshKey } from './parse-key.js';
+import { traced } from './trace.js';
 
 const { Server } = ssh2;
 
@@ -153,10 +154,13 @@ export class SftpGateway {
         convergenceSecret: secrets.convergenceSecret,
         spoolDir: this.options.spoolDir,
       });
-      const server = new SftpServer(fs, {
-        user: account,
-        onDisconnect: (reason) => this.log('warn', `${account}: ${reason}`),
-      });
+      const server = new SftpServer(
+        traced(fs, (line) => this.log('warn', line)),
+        {
+          user: account,
+          onDisconnect: (reason) => this.log('warn', `${account}: ${reason}`),
+        },
+      );
       // Like sshd when sftp-server exits: an exit status before the channel closes (scp, for one,
       // counts a session without one as failed). Prepended, so it goes out before the server's own
       // end-of-stream handling closes the channel.
