@@ -2,7 +2,6 @@ import { CapError, isDirectoryCap, type Cap, type MutableWriteCap } from '../cap
 import { readCapOf } from '../caps/derive.js';
 import { formatCap, parseCap } from '../caps/text.js';
 import { bytesSource } from '../util/byte-source.js';
-import { concatBytes } from '../util/bytes.js';
 import type { GridContext } from '../grid/context.js';
 import { createMutable, modifyMutable, readMutableContent } from '../mutable/mutable-file.js';
 import {

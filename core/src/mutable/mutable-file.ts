@@ -117,7 +117,10 @@ async function readVersion(
  * and then too few of either version: that is not damage, so it maps the servers again and
  * retries on the newer version, a few times, before reporting the shortage.
  */
-export async function readMutableContent(ctx: GridContext, cap: MutableReadCap | MutableWriteCap): Promise<Uint8Array> {
+export async function readMutableContent(
+  ctx: GridContext,
+  cap: MutableReadCap | MutableWriteCap,
+): Promise<Uint8Array> {
   const attempts = 6;
   for (let attempt = 1; ; attempt++) {
     try {

@@ -75,7 +75,7 @@ describe('mutable files', () => {
       })();
       const reads = (async () => {
         for (let i = 0; i < 40; i++) {
-          const names = (await current!.grid.listDirectory(dir)).map((e) => e.name);
+          const names = (await current.grid.listDirectory(dir)).map((e) => e.name);
           expect(names.every((name) => /^f\d+$/.test(name))).toBe(true);
         }
       })();

@@ -19,9 +19,9 @@ export function traced<T extends FileSystemSessionApi>(session: T, log: (line: s
             const shown = args.map((a) =>
               a instanceof Uint8Array
                 ? Buffer.from(a).toString('utf8')
-                : typeof a === 'object'
-                  ? '{…}'
-                  : String(a),
+                : typeof a === 'string' || typeof a === 'number'
+                  ? String(a)
+                  : '{…}',
             );
             log(
               `trace: ${String(property)}(${shown.join(', ')}) → status ${String(status)}: ${(error as Error).message}`,
