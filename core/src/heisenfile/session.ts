@@ -36,6 +36,7 @@ export interface SessionOptions {
 const EMPTY_FILE: Cap = { kind: 'lit', data: new Uint8Array(0) };
 const COPY_CHUNK = 256 * 1024;
 const SMALL_FILE = 64 * 1024;
+const OTHER_WRITER_GRACE_MS = 2000;
 
 /** Runs an operation and answers every failure as an SftpError (DESIGN §4). */
 async function sftp<T>(operation: () => Promise<T>): Promise<T> {
@@ -129,6 +130,7 @@ export class FileSystemSession implements FileSystemSessionApi, HeisenfileSessio
         activity,
         convergenceSecret: this.options.convergenceSecret,
         spoolDir: this.options.spoolDir,
+        sessionId: this.id,
       },
       userpath,
       flags,
@@ -178,6 +180,7 @@ export class FileSystemSession implements FileSystemSessionApi, HeisenfileSessio
     const direntry = direntryKey(parent, childName);
     const parentWritable = writableDirectory(parent);
     if (handle === undefined) {
+      await this.awaitOtherWriters(userpath, direntry, parent, childName);
       // Reading a file that was just closed: answer from its spool while its commit runs.
       const closing = this.registry
         .filesAt(this, userpath, direntry)
@@ -247,6 +250,24 @@ export class FileSystemSession implements FileSystemSessionApi, HeisenfileSessio
       return handle;
     }
     return this.readHandle(cap, userpath, flags, parentWritable, entry.metadata);
+  }
+
+  /**
+   * A client with several connections (sshfs max_conns) may send its OPEN for reading on one
+   * connection before the CLOSE of the writer on another has arrived: if the name exists only as
+   * a file another session is still writing, give that close a moment to come in.
+   */
+  private async awaitOtherWriters(
+    userpath: string,
+    direntry: string | undefined,
+    parent: Cap,
+    childName: string,
+  ): Promise<void> {
+    const others = this.registry
+      .filesAt(this, userpath, direntry)
+      .filter((f): f is WriteHandle => f instanceof WriteHandle && f.writing && f.sessionId !== this.id);
+    if (others.length === 0 || (await childEntry(this.grid, parent, childName)) !== undefined) return;
+    await Promise.race(others.map((f) => f.whenClosed(OTHER_WRITER_GRACE_MS)));
   }
 
   private async readHandle(

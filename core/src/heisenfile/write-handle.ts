@@ -17,6 +17,8 @@ export interface WriteHandleContext {
   readonly activity: HandleActivity;
   readonly convergenceSecret: Uint8Array;
   readonly spoolDir: string;
+  /** The session that opened the handle. */
+  readonly sessionId: string;
 }
 
 /** What the open found out, once the parent directory and any existing file are known. */
@@ -57,6 +59,8 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   /** Set by copy-data: the whole content is this immutable file, to be linked as it is. */
   private adopted: { cap: Cap; size: number } | undefined;
   private readonly opened: Promise<void>;
+  private readonly closeCalled: Promise<void>;
+  private signalClose!: () => void;
   private resolveOpen!: () => void;
   private rejectOpen!: (error: unknown) => void;
   parent: Cap | undefined;
@@ -72,6 +76,25 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
       this.rejectOpen = reject;
     });
     this.opened.catch(() => undefined);
+    this.closeCalled = new Promise<void>((resolve) => (this.signalClose = resolve));
+  }
+
+  get sessionId(): string {
+    return this.context.sessionId;
+  }
+
+  /** Still open for writing (not closed, not abandoned). */
+  get writing(): boolean {
+    return !this.closed && !this.abandoned;
+  }
+
+  /** Resolves true once close() is called, or false after `ms`. */
+  whenClosed(ms: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return Promise.race([
+      this.closeCalled.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+    ]).finally(() => clearTimeout(timer));
   }
 
   get id(): string {
@@ -277,6 +300,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   close(): Promise<void> {
     if (this.closed) return this.commitRun ?? Promise.resolve();
     this.closed = true;
+    this.signalClose();
     const activity = this.context.activity;
     activity.closing();
     this.commitRun = this.serial(async () => {

@@ -206,3 +206,30 @@ describe('reading a file whose commit is still running', () => {
     }
   });
 });
+
+describe('several connections of one client', () => {
+  it('lets a read on one connection wait briefly for the close still in flight on another', async () => {
+    const root = (session as unknown as { options: { root: Parameters<Grid['addChild']>[0] } }).options.root;
+    const second = new FileSystemSession({
+      grid,
+      heisenfiles,
+      activity,
+      account: 'alice',
+      root,
+      convergenceSecret: new Uint8Array(32),
+      spoolDir,
+    });
+    try {
+      const writer = await session.open('/multi.txt', WRITE | CREAT | TRUNC, {});
+      await writer.write(0, text('from connection one'));
+      const reading = second.open('/multi.txt', READ, {});
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await writer.close();
+      const reader = await reading;
+      expect(str(await reader.read(0, 100))).toBe('from connection one');
+      await reader.close();
+    } finally {
+      await second.end();
+    }
+  });
+});
