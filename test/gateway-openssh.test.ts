@@ -1,35 +1,20 @@
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, CLI, runCli } from '../main/test/helpers/run-cli.js';
+import { clientSshOptions, hasCommand, startGateway, type RunningGateway } from './helpers/gateway-server.js';
 
 /**
  * The gateway against OpenSSH's own clients on loopback (issue 4): `grid-sftp serve` on a 3-of-5
  * grid of local nodes, an account made with the CLI, then sftp in batch mode, scp and ssh exec.
  */
-const haveOpenSsh = spawnSync('sftp', ['-V']).error === undefined || spawnSync('ssh', ['-V']).status === 0;
-
+const haveOpenSsh = hasCommand('sftp') && hasCommand('ssh');
+let gateway: RunningGateway;
 let dir: string;
-let home: string;
-let server: ChildProcessWithoutNullStreams | undefined;
 let port = 0;
-let log = '';
-
-const sshOptions = (key: string): string[] => [
-  '-i',
-  key,
-  '-o',
-  'StrictHostKeyChecking=no',
-  '-o',
-  'UserKnownHostsFile=/dev/null',
-  '-o',
-  'BatchMode=yes',
-  '-o',
-  'LogLevel=ERROR',
-];
+let mallory = '';
+const sshOptions = (key: string): string[] => ['-i', key, ...clientSshOptions(key)];
 
 function runTool(
   command: string,
@@ -55,49 +40,19 @@ const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).di
 
 describe.skipIf(!haveOpenSsh)('grid-sftp serve with OpenSSH clients', () => {
   beforeAll(async () => {
-    assertBuilt();
-    dir = await mkdtemp(join(tmpdir(), 'grid-gateway-'));
-    home = join(dir, 'home');
-    expect(
-      (await runCli(['init', '--nodes', '5', '--k', '3', '--happy', '4', '--n', '5', '--home', home])).code,
-    ).toBe(0);
-    for (const name of ['alice', 'mallory']) {
-      const keygen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, name)]);
-      expect(keygen.status).toBe(0);
-    }
-    const added = await runCli(['account', 'add', 'alice', '--key', join(dir, 'alice.pub'), '--home', home]);
-    expect(added.code, added.stderr).toBe(0);
-    server = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', '--home', home], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    server.stderr.on('data', (c: Buffer) => (log += c.toString()));
-    port = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}${log}`)), 30_000);
-      server?.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-        log += c.toString();
-        const match = /SFTP: 127\.0\.0\.1:(\d+)/.exec(out);
-        if (match !== null && /Host key \(rsa\): SHA256:/.test(out)) {
-          clearTimeout(timer);
-          resolve(Number(match[1]));
-        }
-      });
-    });
+    gateway = await startGateway('grid-gateway-');
+    ({ dir, port } = gateway);
+    mallory = join(dir, 'mallory');
+    expect(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', mallory]).status).toBe(0);
   });
 
   afterAll(async () => {
-    if (server !== undefined && server.exitCode === null) {
-      const exited = new Promise((resolve) => server?.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
-    }
-    await rm(dir, { recursive: true, force: true });
+    await gateway?.stop();
   });
 
   it('prints its address and host-key fingerprints', () => {
-    expect(log).toMatch(/Host key \(ed25519\): SHA256:[A-Za-z0-9+/]{43}/);
-    expect(log).toMatch(/Host key \(ecdsa\): SHA256:/);
+    expect(gateway.log()).toMatch(/Host key \(ed25519\): SHA256:[A-Za-z0-9+/]{43}/);
+    expect(gateway.log()).toMatch(/Host key \(ecdsa\): SHA256:/);
   });
 
   it('takes sftp batch mode: mkdir, put, ls -l, get, rename, df', async () => {
@@ -117,10 +72,10 @@ describe.skipIf(!haveOpenSsh)('grid-sftp serve with OpenSSH clients', () => {
     );
     const result = await runTool(
       'sftp',
-      [...sshOptions(join(dir, 'alice')), '-P', String(port), '-b', 'batch', 'alice@127.0.0.1'],
+      [...sshOptions(gateway.aliceKey), '-P', String(port), '-b', 'batch', 'alice@127.0.0.1'],
       dir,
     );
-    expect(result.code, result.err + log).toBe(0);
+    expect(result.code, result.err + gateway.log()).toBe(0);
     expect(result.out).toMatch(/-rw-rw-rw-.*700000.*docs\/up\.bin/);
     expect(result.out).toMatch(/docs\/moved\.bin/);
     expect(sha(await readFile(join(dir, 'down.bin')))).toBe(sha(body));
@@ -131,13 +86,13 @@ describe.skipIf(!haveOpenSsh)('grid-sftp serve with OpenSSH clients', () => {
     await writeFile(join(dir, 'scp.bin'), body);
     const up = await runTool(
       'scp',
-      [...sshOptions(join(dir, 'alice')), '-P', String(port), 'scp.bin', 'alice@127.0.0.1:scp-copy.bin'],
+      [...sshOptions(gateway.aliceKey), '-P', String(port), 'scp.bin', 'alice@127.0.0.1:scp-copy.bin'],
       dir,
     );
     expect(up.code, up.err).toBe(0);
     const down = await runTool(
       'scp',
-      [...sshOptions(join(dir, 'alice')), '-P', String(port), 'alice@127.0.0.1:scp-copy.bin', 'scp-back.bin'],
+      [...sshOptions(gateway.aliceKey), '-P', String(port), 'alice@127.0.0.1:scp-copy.bin', 'scp-back.bin'],
       dir,
     );
     expect(down.code, down.err).toBe(0);
@@ -147,7 +102,7 @@ describe.skipIf(!haveOpenSsh)('grid-sftp serve with OpenSSH clients', () => {
   it('answers df -P -k / and refuses any other command', async () => {
     const df = await runTool(
       'ssh',
-      [...sshOptions(join(dir, 'alice')), '-p', String(port), 'alice@127.0.0.1', 'df -P -k /'],
+      [...sshOptions(gateway.aliceKey), '-p', String(port), 'alice@127.0.0.1', 'df -P -k /'],
       dir,
     );
     expect(df.code, df.err).toBe(0);
@@ -156,7 +111,7 @@ describe.skipIf(!haveOpenSsh)('grid-sftp serve with OpenSSH clients', () => {
     );
     const refused = await runTool(
       'ssh',
-      [...sshOptions(join(dir, 'alice')), '-p', String(port), 'alice@127.0.0.1', 'cat /etc/passwd'],
+      [...sshOptions(gateway.aliceKey), '-p', String(port), 'alice@127.0.0.1', 'cat /etc/passwd'],
       dir,
     );
     expect(refused.code).toBe(1);
@@ -166,7 +121,7 @@ describe.skipIf(!haveOpenSsh)('grid-sftp serve with OpenSSH clients', () => {
   it('refuses an unknown key', async () => {
     const result = await runTool(
       'ssh',
-      [...sshOptions(join(dir, 'mallory')), '-p', String(port), 'alice@127.0.0.1', 'df'],
+      [...sshOptions(mallory), '-p', String(port), 'alice@127.0.0.1', 'df'],
       dir,
     );
     expect(result.code).toBe(255);
