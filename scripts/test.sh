@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # Debian packages the tests need beyond Node 20: OpenSSH clients, sshfs and FUSE for the real-client
-# tests, git and sqlite3 for the work those tests do inside an sshfs mount.
-DEBIAN_PACKAGES=(openssh-client sshfs fuse3 git sqlite3)
+# tests, rclone, lftp and paramiko (Debian's python3) as further clients, git and sqlite3 for the
+# work those tests do inside an sshfs mount.
+DEBIAN_PACKAGES=(openssh-client sshfs fuse3 git sqlite3 rclone lftp python3 python3-paramiko)
 
 missing_packages() {
   local pkg

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { formatCap, parseCap, readCapOf, isDirectoryCap, type Cap } from '@grid-sftp/core';
@@ -80,6 +80,8 @@ export function accountsPath(home: string): string {
 }
 
 export class AccountStore {
+  private loadedVersion = '';
+
   private constructor(
     private readonly file: string,
     private readonly box: SecretBox,
@@ -88,11 +90,28 @@ export class AccountStore {
 
   static async open(home: string, box: SecretBox): Promise<AccountStore> {
     const file = accountsPath(home);
+    const store = new AccountStore(file, box, await AccountStore.read(file));
+    store.loadedVersion = await versionOf(file);
+    return store;
+  }
+
+  /**
+   * Picks up changes another process made (`grid-sftp account add` while `serve` runs): the
+   * server calls this before each login, and it rereads the file only when it has changed.
+   */
+  async refresh(): Promise<void> {
+    const version = await versionOf(this.file);
+    if (version === this.loadedVersion) return;
+    this.accounts = await AccountStore.read(this.file);
+    this.loadedVersion = version;
+  }
+
+  private static async read(file: string): Promise<Stored[]> {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new AccountStore(file, box, []);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
     let parsed: unknown;
@@ -103,7 +122,7 @@ export class AccountStore {
     }
     const result = StoredFile.safeParse(parsed);
     if (!result.success) throw new AccountError(`${file} is not an accounts file this version understands`);
-    return new AccountStore(file, box, result.data.accounts);
+    return result.data.accounts;
   }
 
   list(): AccountSummary[] {
@@ -190,5 +209,16 @@ export class AccountStore {
   private async save(): Promise<void> {
     const content = { format: 'grid-sftp-accounts', version: 1, accounts: this.accounts };
     await writeFileAtomic(this.file, `${JSON.stringify(content, null, 2)}\n`, 0o600);
+    this.loadedVersion = await versionOf(this.file);
+  }
+}
+
+/** Identifies one state of the file (atomic writes replace it: a new inode, a new mtime). */
+async function versionOf(file: string): Promise<string> {
+  try {
+    const info = await stat(file);
+    return `${info.ino}:${info.mtimeMs}:${info.size}`;
+  } catch {
+    return 'absent';
   }
 }

@@ -94,6 +94,7 @@ export class SftpGateway {
     }
     const name = ctx.username;
     try {
+      await this.options.accounts.refresh();
       if (ctx.method === 'password') {
         if (
           this.options.accounts.has(name) &&
