@@ -7,6 +7,7 @@ import { arch, availableParallelism, cpus, loadavg, platform, release, totalmem 
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { MB, runCryptoBench } from './crypto.mjs';
+import { runGatewayBench } from './gateway.mjs';
 import { RATIO_BAR, RATIO_GOAL, runGridBench } from './grid.mjs';
 import { RSS_BAR, memoryRows, runMemory2G } from './memory.mjs';
 import { formatTable, formatValue } from './table.mjs';
@@ -178,6 +179,38 @@ async function main() {
     });
   } else {
     notes.push('memory: the 2 GiB run was skipped (BENCH_MEMORY_2G=0).');
+  }
+
+  if (process.env.BENCH_GATEWAY !== '0') {
+    await part('gateway', async () => {
+      const sizeMiB = Number(process.env.BENCH_GATEWAY_MB ?? 256);
+      const result = await runGatewayBench({ sizeBytes: sizeMiB * MiB, log });
+      raw.gateway = result;
+      if (result.skipped !== undefined) {
+        notes.push(`gateway: skipped (${result.skipped}).`);
+        return;
+      }
+      const label = `gateway ${sizeMiB}MiB`;
+      const bars = { upload: 2.0, download: 1.5, small: 3.0 };
+      const names = {
+        upload: 'upload until readable',
+        download: 'download',
+        small: '1,000 small files into sshfs',
+      };
+      for (const key of ['upload', 'download', 'small']) {
+        const ratio = result.grid[key] / result.openssh[key];
+        rows.push({
+          part: label,
+          name: `${names[key]}: grid / OpenSSH time`,
+          value: ratio,
+          unit: '×',
+          note: `grid ${result.grid[key].toFixed(2)} s, OpenSSH ${result.openssh[key].toFixed(2)} s; bar ≤ ${bars[key]}× ${ratio <= bars[key] ? 'PASS' : 'FAIL'}`,
+        });
+      }
+      rows.push({ part: label, name: 'gateway peak RSS (VmHWM)', value: result.gridPeakRssMb, unit: 'MiB' });
+    });
+  } else {
+    notes.push('gateway: skipped (BENCH_GATEWAY=0).');
   }
 
   notes.push(

@@ -1,0 +1,156 @@
+// Part 5: the gateway side by side with OpenSSH's sshd (internal-sftp on a plain folder), in one
+// run: an upload until it reads back, its download, and 1,000 small files copied into an sshfs
+// mount. Prints grid/OpenSSH time ratios and the gateway's peak RSS.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { haveSshd, startOpenSsh } from './openssh-server.mjs';
+import { makeTempDir, removeTempDir } from './temp.mjs';
+
+const CLI = fileURLToPath(new URL('../../main/bin/grid-sftp.js', import.meta.url));
+const SSH_OPTIONS = [
+  '-o',
+  'StrictHostKeyChecking=no',
+  '-o',
+  'UserKnownHostsFile=/dev/null',
+  '-o',
+  'BatchMode=yes',
+  '-o',
+  'LogLevel=ERROR',
+];
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 600_000, ...options });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+function timed(work) {
+  const start = performance.now();
+  work();
+  return (performance.now() - start) / 1000;
+}
+
+async function startGateway(dir, key) {
+  const home = join(dir, 'home');
+  run(process.execPath, [
+    CLI,
+    'init',
+    '--nodes',
+    '5',
+    '--k',
+    '3',
+    '--happy',
+    '4',
+    '--n',
+    '5',
+    '--home',
+    home,
+  ]);
+  run(process.execPath, [CLI, 'account', 'add', 'bench', '--key', `${key}.pub`, '--home', home]);
+  const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', '--home', home], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 30_000);
+    child.stdout.on('data', (c) => {
+      out += c.toString();
+      const m = /SFTP: 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m && /Host key \(rsa\)/.test(out)) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+  return {
+    port,
+    peakRssMb: async () => {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      return kb / 1024;
+    },
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function sftpBatch(port, key, user, cwd, lines) {
+  const batch = join(cwd, 'batch');
+  spawnSync('sh', ['-c', `printf '%s\\n' ${lines.map((l) => `'${l}'`).join(' ')} > ${batch}`]);
+  run('sftp', ['-q', '-i', key, '-P', String(port), ...SSH_OPTIONS, '-b', batch, `${user}@127.0.0.1`], {
+    cwd,
+  });
+}
+
+async function smallFilesIntoMount(port, key, user, work, label) {
+  const mnt = join(work, `mnt-${label}`);
+  await mkdir(mnt, { recursive: true });
+  run('sshfs', ['-p', String(port), '-o', `IdentityFile=${key}`, ...SSH_OPTIONS, `${user}@127.0.0.1:`, mnt]);
+  try {
+    return timed(() => run('cp', ['-r', join(work, 'small'), join(mnt, `small-${label}`)]));
+  } finally {
+    if (spawnSync('fusermount3', ['-u', mnt]).status !== 0) spawnSync('fusermount3', ['-uz', mnt]);
+  }
+}
+
+export async function runGatewayBench({ sizeBytes, log }) {
+  if (!haveSshd() || spawnSync('sshfs', ['-V']).error !== undefined)
+    return { skipped: 'needs openssh-server, sftp and sshfs' };
+  const user = process.env.USER ?? 'root';
+  const dir = makeTempDir('gateway');
+  try {
+    const key = join(dir, 'client');
+    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+    const work = join(dir, 'work');
+    await mkdir(join(work, 'small'), { recursive: true });
+    log(`gateway: writing a ${Math.round(sizeBytes / 2 ** 20)} MiB file and 1,000 small files (not timed)`);
+    const fd = openSync(join(work, 'big.bin'), 'w');
+    const chunk = Buffer.alloc(1 << 20);
+    for (let done = 0; done < sizeBytes; done += chunk.length)
+      writeSync(fd, randomFillSync(chunk), 0, Math.min(chunk.length, sizeBytes - done));
+    closeSync(fd);
+    for (let i = 0; i < 1000; i++)
+      await writeFile(
+        join(work, 'small', `f${String(i).padStart(4, '0')}.txt`),
+        `small file ${i}\n`.repeat(1 + (i % 7)),
+      );
+
+    const openssh = await startOpenSsh(join(dir, 'openssh'), key);
+    const gateway = await startGateway(join(dir, 'grid'), key);
+    const results = {};
+    try {
+      for (const [label, port, account] of [
+        ['openssh', openssh.port, user],
+        ['grid', gateway.port, 'bench'],
+      ]) {
+        log(`gateway: ${label}: upload`);
+        // "Until it reads back": the put, then a stat of the file, answered only once it is committed.
+        const upload = timed(() =>
+          sftpBatch(port, key, account, work, [`put big.bin big-${label}.bin`, `ls -l big-${label}.bin`]),
+        );
+        log(`gateway: ${label}: download`);
+        const download = timed(() =>
+          sftpBatch(port, key, account, work, [`get big-${label}.bin back-${label}.bin`]),
+        );
+        log(`gateway: ${label}: 1,000 small files through sshfs`);
+        const small = await smallFilesIntoMount(port, key, account, work, label);
+        results[label] = { upload, download, small };
+        await rm(join(work, `back-${label}.bin`), { force: true });
+      }
+      results.gridPeakRssMb = await gateway.peakRssMb();
+    } finally {
+      await gateway.stop();
+      await openssh.stop();
+    }
+    return results;
+  } finally {
+    removeTempDir(dir);
+  }
+}
