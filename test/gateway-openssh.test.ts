@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientSshOptions, hasCommand, startGateway, type RunningGateway } from './helpers/gateway-server.js';
@@ -48,6 +49,33 @@ describe.skipIf(!haveOpenSsh)('grid-sftp serve with OpenSSH clients', () => {
 
   afterAll(async () => {
     await gateway?.stop();
+  });
+
+  it('prints a UI line whose page needs its token and its own Host header', async () => {
+    const url = /UI: (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+)/.exec(gateway.log())?.[1];
+    expect(url).toBeDefined();
+    const page = await fetch(url as string);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<h1>Grid SFTP<\/h1>[\s\S]*SFTP: 127\.0\.0\.1:/);
+    const withoutToken = new URL(url as string);
+    withoutToken.searchParams.set('token', 'wrong');
+    expect((await fetch(withoutToken)).status).toBe(403);
+    // A page reached under another host name (DNS rebinding) is refused even with the token.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const target = new URL(url as string);
+      const request = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: Number(target.port),
+          path: `${target.pathname}${target.search}`,
+          headers: { host: 'evil.example:80' },
+        },
+        (response) => resolve(response.statusCode ?? 0),
+      );
+      request.on('error', reject);
+      request.end();
+    });
+    expect(rebound).toBe(403);
   });
 
   it('prints its address and host-key fingerprints', () => {

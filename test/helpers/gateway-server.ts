@@ -46,7 +46,7 @@ export async function startGateway(prefix: string): Promise<RunningGateway> {
     server.stdout.on('data', (c: Buffer) => {
       log += c.toString();
       const match = /SFTP: 127\.0\.0\.1:(\d+)/.exec(log);
-      if (match !== null && /Host key \(rsa\)/.test(log)) {
+      if (match !== null && /UI: http/.test(log)) {
         clearTimeout(timer);
         resolve(Number(match[1]));
       }

@@ -5,6 +5,7 @@ import { ActivityRegistry, HeisenfileRegistry } from '@grid-sftp/core';
 import { AccountStore } from '../accounts/account-store.js';
 import { SftpGateway } from '../gateway/gateway.js';
 import { loadHostKeys } from '../gateway/host-keys.js';
+import { startStatusPage } from '../gateway/status-page.js';
 import { openHome } from '../home/home.js';
 import { keyFileSecretBox } from '../home/secret-box.js';
 import { UsageError } from './errors.js';
@@ -29,9 +30,15 @@ export function registerServeCommand(program: Command): void {
     .command('serve')
     .description('serve the grid over SFTP (in the foreground; Ctrl-C stops it cleanly)')
     .option('--listen <host:port>', 'where to listen for SSH', '127.0.0.1:2222')
+    .option('--ui <host:port>', 'where to serve the web page (loopback only)', '127.0.0.1:0')
+    .option('--no-ui', 'serve no web page')
     .action(
-      run(async (options: { listen: string }, command: Command) => {
+      run(async (options: { listen: string; ui: string | false }, command: Command) => {
         const { host, port } = hostPort(options.listen);
+        const ui = options.ui === false ? undefined : hostPort(options.ui);
+        if (ui !== undefined && ui.host !== '127.0.0.1' && ui.host !== 'localhost' && ui.host !== '::1') {
+          throw new UsageError('--ui listens on loopback only (127.0.0.1, ::1 or localhost)');
+        }
         const homeDir = homeDirOf(command);
         const home = await openHome(homeDir, warn);
         const box = await keyFileSecretBox(homeDir);
@@ -54,6 +61,19 @@ export function registerServeCommand(program: Command): void {
         const address = await gateway.listen(host, port);
         printLine(`SFTP: ${address.address}:${address.port}`);
         for (const key of hostKeys) printLine(`Host key (${key.type}): ${key.fingerprint}`);
+        const page =
+          ui === undefined
+            ? undefined
+            : await startStatusPage(ui.host, ui.port, () =>
+                [
+                  `SFTP: ${address.address}:${address.port}`,
+                  ...hostKeys.map((k) => `Host key (${k.type}): ${k.fingerprint}`),
+                  `Accounts: ${accounts.list().length}`,
+                  `Open handles: ${activity.snapshot().filter((h) => h.state === 'open').length}`,
+                  `Commits running: ${activity.snapshot().filter((h) => h.state === 'committing').length}`,
+                ].join('\n'),
+              );
+        if (page !== undefined) printLine(`UI: ${page.url}`);
         if (accounts.list().length === 0)
           warn('no accounts yet: add one with grid-sftp account add NAME --password-stdin');
 
@@ -83,6 +103,7 @@ export function registerServeCommand(program: Command): void {
           .filter((h) => h.state === 'committing' || h.state === 'closing');
         for (const h of unfinished) warn(`commit of ${h.path} (${h.account}) did not finish before the stop`);
         await gateway.close();
+        await page?.close();
         await home.close();
         await rm(spoolDir, { recursive: true, force: true });
         printLine('Stopped');
