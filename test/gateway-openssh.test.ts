@@ -51,12 +51,14 @@ describe.skipIf(!haveOpenSsh)('grid-sftp serve with OpenSSH clients', () => {
     await gateway?.stop();
   });
 
-  it('prints a UI line whose page needs its token and its own Host header', async () => {
+  it('prints a UI line whose page (the built UI) needs its token and its own Host header', async () => {
     const url = /UI: (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+)/.exec(gateway.log())?.[1];
     expect(url).toBeDefined();
     const page = await fetch(url as string);
     expect(page.status).toBe(200);
-    expect(await page.text()).toMatch(/<h1>Grid SFTP<\/h1>[\s\S]*SFTP: 127\.0\.0\.1:/);
+    // The built React UI (renderer/ui-dist): its page loads its script.
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toMatch(/<script[^>]+src=/);
     const withoutToken = new URL(url as string);
     withoutToken.searchParams.set('token', 'wrong');
     expect((await fetch(withoutToken)).status).toBe(403);

@@ -1,12 +1,6 @@
-/**
- * The life of an open file handle and of the commit it may lead to (DESIGN §3):
- *
- *   open → closing → committing → committed | failed
- *   open → closing → closed            (a handle that had nothing to commit: read-only, unchanged)
- *   open | closing | committing → abandoned   (dropped connection, removed while open)
- *   failed → committing                (retry) | abandoned (discard)
- */
-export type HandleState = 'open' | 'closing' | 'committing' | 'committed' | 'closed' | 'failed' | 'abandoned';
+import type { HandleState } from '../api/views.js';
+
+export type { HandleState } from '../api/views.js';
 
 const NEXT: Record<HandleState, readonly HandleState[]> = {
   open: ['closing', 'abandoned'],

@@ -1,23 +1,11 @@
 /**
- * The contract between the UI and the app service (DESIGN §1): plain types only, no Node or DOM.
- * It grows with the app issue; for now it names the shapes the grid already reports.
+ * The contract between the UI and the app service (DESIGN §1, §5): every request and every
+ * event, as plain types free of Node and DOM, plus the tiny environment-free helpers both sides
+ * share. The renderer may import only this module of core.
  */
-export type Result<T, E = { readonly code: string; readonly message: string }> =
-  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
-
-export interface GridEncodingView {
-  readonly k: number;
-  readonly happy: number;
-  readonly n: number;
-}
-
-export interface StorageNodeView {
-  readonly id: string;
-  readonly kind: 'local' | 'sftp' | 's3' | 'memory';
-  readonly location: string;
-  readonly totalBytes?: number;
-  readonly freeBytes?: number;
-  readonly usedBytes?: number;
-  readonly ok: boolean;
-  readonly error?: string;
-}
+export * from './result.js';
+export * from './views.js';
+export * from './events.js';
+export * from './methods.js';
+export * from './wire.js';
+export * from './client.js';

@@ -75,6 +75,13 @@ export interface NewAccount {
   readonly readOnly?: boolean;
 }
 
+export interface AccountChanges {
+  /** A new password; null or '' removes password login. */
+  readonly password?: string | null;
+  readonly keys?: readonly AccountKey[];
+  readonly readOnly?: boolean;
+}
+
 export function accountsPath(home: string): string {
   return join(home, 'accounts.json');
 }
@@ -168,6 +175,41 @@ export class AccountStore {
     this.accounts = [...this.accounts, stored];
     await this.save();
     return this.list().find((a) => a.name === account.name) as AccountSummary;
+  }
+
+  /**
+   * Changes how an account logs in, or makes it read-only. Going back to read-write is refused:
+   * a read-only account keeps only the read cap of its root, so there is no write cap to return.
+   */
+  async update(name: string, changes: AccountChanges): Promise<AccountSummary> {
+    const current = this.find(name);
+    if (changes.readOnly === false && current.readOnly)
+      throw new AccountError('a read-only account cannot become writable (it holds only a read cap)');
+    const password =
+      changes.password === undefined
+        ? current.password
+        : changes.password === null || changes.password === ''
+          ? undefined
+          : await hashPassword(changes.password);
+    const keys = changes.keys === undefined ? current.keys : [...changes.keys];
+    if (password === undefined && keys.length === 0)
+      throw new AccountError('an account needs a password or at least one public key to log in');
+    let root = current.root;
+    if (changes.readOnly === true && !current.readOnly) {
+      const cap = parseCap(new TextDecoder().decode(this.box.open(current.root)));
+      root = this.box.seal(new TextEncoder().encode(formatCap(readCapOf(cap) ?? cap)));
+    }
+    const { password: _old, ...rest } = current;
+    const updated: Stored = {
+      ...rest,
+      ...(password === undefined ? {} : { password }),
+      keys,
+      root,
+      readOnly: current.readOnly || changes.readOnly === true,
+    };
+    this.accounts = this.accounts.map((a) => (a.name === name ? updated : a));
+    await this.save();
+    return this.list().find((a) => a.name === name) as AccountSummary;
   }
 
   async remove(name: string): Promise<void> {

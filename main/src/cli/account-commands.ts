@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CapError, isDirectoryCap, parseCap, type Cap } from '@grid-sftp/core';
-import { AccountStore, type AccountSummary } from '../accounts/account-store.js';
+import type { AccountView } from '@grid-sftp/core/api';
+import { AccountStore } from '../accounts/account-store.js';
+import { AccountService } from '../app/account-service.js';
+import { ServiceError } from '../app/service-error.js';
 import { parsePublicKey } from '../accounts/public-key.js';
 import { parseTahoeAccounts } from '../accounts/tahoe-import.js';
 import { keyFileSecretBox } from '../home/secret-box.js';
@@ -25,7 +28,30 @@ function rootCapOf(text: string): Cap {
   return cap;
 }
 
-function describe(account: AccountSummary): string {
+/**
+ * The same account methods the app service runs for the UI. Only `add` may need the grid (for a
+ * fresh root directory), so the others do not open the home's nodes at all.
+ */
+async function withAccounts<T>(
+  command: Command,
+  work: (accounts: AccountService) => Promise<T>,
+  needsGrid = true,
+): Promise<T> {
+  const dir = homeDirOf(command);
+  const store = await AccountStore.open(dir, await keyFileSecretBox(dir));
+  const run = async (newRoot: () => Promise<Cap>): Promise<T> => {
+    try {
+      return await work(new AccountService(store, newRoot));
+    } catch (error) {
+      if (error instanceof ServiceError) throw new CommandFailed(error.message);
+      throw error;
+    }
+  };
+  if (!needsGrid) return run(() => Promise.reject(new Error('this command makes no directories')));
+  return withHome(command, (home) => run(() => home.grid().createDirectory()));
+}
+
+function describe(account: AccountView): string {
   const login = [
     account.hasPassword ? 'password' : undefined,
     account.keys.length > 0 ? `${account.keys.length} key(s)` : undefined,
@@ -58,23 +84,28 @@ export function registerAccountCommands(program: Command): void {
           options: { passwordStdin?: boolean; key: string[]; root?: string; readOnly?: boolean },
           command: Command,
         ) => {
-          const keys = await Promise.all(
-            options.key.map(async (file) => parsePublicKey(await readFile(file, 'utf8'))),
+          // Each file is checked here so that an error names the file, not a line number.
+          const publicKeys = await Promise.all(
+            options.key.map(async (file) => {
+              const text = (await readFile(file, 'utf8')).trim();
+              try {
+                parsePublicKey(text);
+              } catch (error) {
+                throw new CommandFailed(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+              }
+              return text;
+            }),
           );
           const password = options.passwordStdin === true ? await readStdin() : undefined;
-          const givenRoot = options.root === undefined ? undefined : rootCapOf(options.root);
-          const added = await withHome(command, async (home) => {
-            const store = await AccountStore.open(home.dir, await keyFileSecretBox(home.dir));
-            if (store.has(name)) throw new CommandFailed(`an account named "${name}" already exists`);
-            const root = givenRoot ?? (await home.grid().createDirectory());
-            return store.add({
+          const added = await withAccounts(command, (accounts) =>
+            accounts.add({
               name,
               ...(password === undefined ? {} : { password }),
-              keys,
-              root,
+              publicKeys,
+              root: options.root === undefined ? { kind: 'new' } : { kind: 'cap', cap: options.root },
               readOnly: options.readOnly === true,
-            });
-          });
+            }),
+          );
           printLine(`Added account ${describe(added)}`);
         },
       ),
@@ -86,8 +117,7 @@ export function registerAccountCommands(program: Command): void {
     .option('--json', 'print JSON: [{ name, hasPassword, keys, readOnly, createdAt }]')
     .action(
       run(async (options: { json?: boolean }, command: Command) => {
-        const store = await AccountStore.open(homeDirOf(command), await keyFileSecretBox(homeDirOf(command)));
-        const accounts = store.list();
+        const accounts = await withAccounts(command, (service) => service.list(), false);
         if (options.json === true) printLine(JSON.stringify(accounts, null, 2));
         else if (accounts.length === 0)
           printLine('No accounts yet. Add one: grid-sftp account add NAME --password-stdin');
@@ -101,8 +131,7 @@ export function registerAccountCommands(program: Command): void {
     .argument('<name>')
     .action(
       run(async (name: string, _options: unknown, command: Command) => {
-        const store = await AccountStore.open(homeDirOf(command), await keyFileSecretBox(homeDirOf(command)));
-        await store.remove(name);
+        await withAccounts(command, (accounts) => accounts.remove(name), false);
         printLine(`Removed account ${name}`);
       }),
     );

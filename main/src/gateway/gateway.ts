@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
-import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
+import type { AuthContext, ClientInfo, Connection, ServerChannel, Session } from 'ssh2';
+import type { SessionView } from '@grid-sftp/core/api';
 import {
   FileSystemSession,
   type ActivityRegistry,
@@ -19,6 +21,12 @@ const { Server } = ssh2;
 
 export type GatewayLog = (level: 'info' | 'warn', message: string) => void;
 
+/** Logged-in connections coming and going, for the app's session list. */
+export interface SessionListener {
+  added(session: SessionView): void;
+  removed(id: string): void;
+}
+
 export interface GatewayOptions {
   readonly grid: Grid;
   readonly accounts: AccountStore;
@@ -27,6 +35,7 @@ export interface GatewayOptions {
   readonly activity: ActivityRegistry;
   readonly spoolDir: string;
   readonly log?: GatewayLog;
+  readonly sessions?: SessionListener;
 }
 
 const METHODS: Array<'password' | 'publickey'> = ['password', 'publickey'];
@@ -40,13 +49,14 @@ export class SftpGateway {
   private readonly server: InstanceType<typeof Server>;
   private readonly throttle = new LoginThrottle();
   private readonly clients = new Set<Connection>();
+  private readonly sessions = new Map<string, { view: SessionView; client: Connection }>();
   private readonly log: GatewayLog;
 
   constructor(private readonly options: GatewayOptions) {
     this.log = options.log ?? (() => undefined);
     this.server = new Server(
       { hostKeys: options.hostKeys.map((k) => k.privateKey), ident: 'GridSFTP_0.1' },
-      (client, info) => this.onClient(client, info.ip),
+      (client, info) => this.onClient(client, info),
     );
   }
 
@@ -65,8 +75,25 @@ export class SftpGateway {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private onClient(client: Connection, address: string): void {
+  /** The logged-in connections now. */
+  sessionViews(): SessionView[] {
+    return [...this.sessions.values()].map((s) => s.view);
+  }
+
+  /** Ends one logged-in connection; its open handles are abandoned as for any dropped connection. */
+  disconnect(id: string): boolean {
+    const session = this.sessions.get(id);
+    if (session === undefined) return false;
+    this.log('info', `disconnected ${session.view.account} from ${session.view.address} (asked by the user)`);
+    session.client.end();
+    return true;
+  }
+
+  private onClient(client: Connection, info: ClientInfo): void {
+    const address = info.ip;
     this.clients.add(client);
+    let cipher = '';
+    client.on('handshake', (negotiated) => (cipher = negotiated.cs.cipher));
     // Without TCP_NODELAY every small reply waits ~40 ms for Nagle (measured: sshfs small files 40× slower).
     (client as unknown as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
     let account: string | undefined;
@@ -76,6 +103,21 @@ export class SftpGateway {
       if (account === undefined) return client.end();
       const name = account;
       this.log('info', `login: ${name} from ${address}`);
+      const view: SessionView = {
+        id: randomUUID(),
+        account: name,
+        address: `${address}:${info.port}`,
+        clientVersion: info.header.versions.software,
+        cipher,
+        connectedAt: Date.now(),
+      };
+      this.sessions.set(view.id, { view, client });
+      this.options.sessions?.added(view);
+      client.once('close', () => {
+        this.sessions.delete(view.id);
+        this.options.sessions?.removed(view.id);
+        this.log('info', `logout: ${name} from ${address}`);
+      });
       client.on('session', (accept) => this.serveSession(accept(), name));
     });
     client.on('error', (error) => this.log('warn', `connection from ${address}: ${error.message}`));
