@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm start [-- ARGS]`: installs and builds when needed, then runs the CLI with ARGS, or says
-# hello and shows where to begin.
+# `npm start`: installs and builds when needed, then opens the desktop app, or, when the Electron
+# binary is not installed (or there is no display), says so and serves the grid headless with its
+# web UI. `npm start -- ARGS` runs the CLI with ARGS instead.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -18,26 +19,33 @@ if (($# > 0)); then
   exec "${cli[@]}" "$@"
 fi
 
+# The electron package answers with its binary's path, or throws when the download was skipped.
+electron_bin=$(node -e 'try { process.stdout.write(require("electron")) } catch {}' 2>/dev/null || true)
+no_display=
+if [[ $(uname -s) == Linux && -z ${DISPLAY:-} && -z ${WAYLAND_DISPLAY:-} ]]; then
+  no_display=1
+fi
+
+if [[ -n $electron_bin && -x $electron_bin && -z $no_display ]]; then
+  echo "Grid SFTP: opening the desktop app (it keeps running in the tray when its window is closed)."
+  exec "$electron_bin" main/dist/electron/main.js
+fi
+
+if [[ -n $electron_bin && -x $electron_bin ]]; then
+  echo "Grid SFTP: no display for the desktop app, so running headless; open the UI: address below in a browser."
+else
+  echo "Grid SFTP: the Electron binary is not installed (npm ci without ELECTRON_SKIP_BINARY_DOWNLOAD gets it), so running headless; open the UI: address below in a browser."
+fi
+
 home=$(node --input-type=module -e '
   const { defaultHomeDir } = await import("./main/dist/home/paths.js");
   console.log(defaultHomeDir());
 ')
-echo
-echo "Grid SFTP: a private, encrypted, self-healing storage grid."
-echo
-if [[ -f "$home/grid.json" ]]; then
-  echo "Your grid home is $home."
-  echo "Try:"
-  echo "  npx grid-sftp node list"
-  echo "  npx grid-sftp put FILE            # prints the file's cap"
-  echo "  npx grid-sftp get CAP -o FILE"
-  echo "  npx grid-sftp verify CAP"
-else
-  echo "No grid home yet at $home (set GRID_SFTP_HOME or pass --home DIR to use another)."
-  echo "Try:"
-  echo "  npx grid-sftp init                # 5 local storage nodes, 3-of-5"
-  echo "  npx grid-sftp put FILE            # prints the file's cap"
-  echo "  npx grid-sftp get CAP -o FILE"
+if [[ ! -f "$home/grid.json" ]]; then
+  "${cli[@]}" init
 fi
-echo
-"${cli[@]}" --help
+listen=()
+if [[ -n ${GRID_SFTP_LISTEN:-} ]]; then
+  listen=(--listen "$GRID_SFTP_LISTEN")
+fi
+exec "${cli[@]}" serve ${listen[@]+"${listen[@]}"}

@@ -7,7 +7,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # Debian packages the tests need beyond Node 20: OpenSSH clients, sshfs and FUSE for the real-client
 # tests, rclone, lftp and paramiko (Debian's python3) as further clients, git and sqlite3 for the
 # work those tests do inside an sshfs mount.
-DEBIAN_PACKAGES=(openssh-client sshfs fuse3 git sqlite3 rclone lftp python3 python3-paramiko)
+# chromium (driven by playwright-core through executablePath: Playwright's own browser download is
+# not reachable) and a font for the UI's end-to-end tests and their screenshots.
+DEBIAN_PACKAGES=(openssh-client sshfs fuse3 git sqlite3 rclone lftp python3 python3-paramiko chromium fonts-dejavu-core)
 
 missing_packages() {
   local pkg
@@ -38,8 +40,9 @@ install_debian_packages() {
 
 install_debian_packages
 
-# The Electron shell arrives later; its binary is never needed to test.
+# The Electron binary cannot be downloaded here; the tests that need it skip and say why.
 export ELECTRON_SKIP_BINARY_DOWNLOAD=1
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 npm ci
 npm run build
 npm run lint

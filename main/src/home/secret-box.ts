@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { access, chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { HomeError } from './errors.js';
@@ -51,6 +51,11 @@ export function masterKeyPath(home: string): string {
   return join(secretsDir(home), 'master.key');
 }
 
+/** The master key sealed by the desktop app with the OS keyring (Electron's safeStorage). */
+export function sealedMasterKeyPath(home: string): string {
+  return join(secretsDir(home), 'master.key.safe');
+}
+
 /** The headless secret box of a home, creating its key on first use. */
 export async function keyFileSecretBox(home: string): Promise<SecretBox> {
   const file = masterKeyPath(home);
@@ -59,6 +64,12 @@ export async function keyFileSecretBox(home: string): Promise<SecretBox> {
     key = await readFile(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    // A fresh key here would seal new secrets under a second key and leave the old ones unreadable.
+    if (await exists(sealedMasterKeyPath(home))) {
+      throw new HomeError(
+        `this home's secrets are sealed by the desktop app (${sealedMasterKeyPath(home)}); start it with the desktop app`,
+      );
+    }
     await mkdir(secretsDir(home), { recursive: true, mode: 0o700 });
     await chmod(secretsDir(home), 0o700);
     key = randomBytes(32);
@@ -66,4 +77,13 @@ export async function keyFileSecretBox(home: string): Promise<SecretBox> {
   }
   if (key.length !== 32) throw new HomeError(`the secret key ${file} is damaged`);
   return aesGcmBox(key);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -77,7 +77,7 @@ describe('AppService', () => {
       name: 'alice',
       password: 'correct horse',
       publicKeys: [],
-      root: { kind: 'new' },
+      root: { kind: 'new' as const },
       readOnly: false,
     };
     expect(await bad({ ...base, name: '9lives' })).toMatchObject({ ok: false, error: { field: 'name' } });

@@ -1,0 +1,67 @@
+import { useDeferredValue, useMemo, useState } from 'react';
+import { Field } from '../components/Field.js';
+import { ViewHeader } from '../components/ViewHeader.js';
+import { useApp } from '../store/store-context.js';
+import { exportLogs } from './logs/export-logs.js';
+import { filterLogs, type LevelFilter } from './logs/log-filter.js';
+import { LogList } from './logs/LogList.js';
+
+const LEVELS: readonly { value: LevelFilter; label: string }[] = [
+  { value: 'all', label: 'All' },
+  { value: 'debug', label: 'Debug and above' },
+  { value: 'info', label: 'Info and above' },
+  { value: 'warn', label: 'Warnings and errors' },
+  { value: 'error', label: 'Errors only' },
+];
+
+export function Logs() {
+  const logs = useApp((s) => s.logs);
+  const [level, setLevel] = useState<LevelFilter>('all');
+  const [search, setSearch] = useState('');
+  // Typing stays responsive while a long list is filtered behind it.
+  const deferredSearch = useDeferredValue(search);
+  const shown = useMemo(() => filterLogs(logs, level, deferredSearch), [logs, level, deferredSearch]);
+  const filtered = level !== 'all' || deferredSearch.trim() !== '';
+
+  return (
+    <>
+      <ViewHeader title="Logs" />
+      <section className="panel">
+        <div className="toolbar">
+          <Field label="Level">
+            {(props) => (
+              <select {...props} value={level} onChange={(e) => setLevel(e.target.value as LevelFilter)}>
+                {LEVELS.map((option) => (
+                  <option key={option.value} value={option.value}>
+                    {option.label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Search">
+            {(props) => (
+              <input {...props} type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
+            )}
+          </Field>
+          <div className="toolbar-end">
+            <span className="muted">
+              {filtered ? `${shown.length} of ${logs.length} entries` : `${logs.length} entries`}
+            </span>
+            <button type="button" disabled={shown.length === 0} onClick={() => exportLogs(shown)}>
+              Export
+            </button>
+          </div>
+        </div>
+        <LogList
+          entries={shown}
+          emptyText={
+            logs.length === 0
+              ? 'No log entries yet. Logins, uploads and errors appear here as they happen.'
+              : 'No entries match. Change the level or clear the search.'
+          }
+        />
+      </section>
+    </>
+  );
+}
