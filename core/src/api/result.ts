@@ -10,8 +10,7 @@ export interface ApiError {
 export type ApiErrorCode = 'invalid-input' | 'not-found' | 'conflict' | 'unavailable' | 'internal';
 
 export type Result<T, E = ApiError> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: E };
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
 
 export function ok<T>(value: T): Result<T, never> {
   return { ok: true, value };
