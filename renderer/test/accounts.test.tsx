@@ -4,19 +4,26 @@ import { cleanup, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import { account } from './fixtures.js';
+import type { FakeHandlers } from './fake-api.js';
 import { renderApp } from './render-app.js';
 
 afterEach(cleanup);
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGrid bob@laptop';
 
+type AddAccount = NonNullable<FakeHandlers['addAccount']>;
+
+/** The Accounts view, its Add account form, and a user to fill it; the service answers with `addAccount`. */
+function openAddAccount(addAccount: AddAccount) {
+  const { api } = renderApp('accounts', { handlers: { addAccount } });
+  return { api, user: userEvent.setup(), form: screen.getByRole('form', { name: 'Add account' }) };
+}
+
+const added: AddAccount = (input) => ({ ok: true, value: account(input.name) });
+
 describe('Add account form', () => {
   it('submits the AccountInput the fields describe, then clears and announces', async () => {
-    const { api } = renderApp('accounts', {
-      handlers: { addAccount: (input) => ({ ok: true, value: account(input.name) }) },
-    });
-    const user = userEvent.setup();
-    const form = screen.getByRole('form', { name: 'Add account' });
+    const { api, user, form } = openAddAccount(added);
     await user.type(within(form).getByLabelText('Name'), 'bob');
     await user.type(within(form).getByLabelText('Password'), 's3cret');
     await user.click(within(form).getByLabelText('Public keys'));
@@ -42,11 +49,7 @@ describe('Add account form', () => {
   });
 
   it('leaves the password out when empty and asks for a new root by default', async () => {
-    const { api } = renderApp('accounts', {
-      handlers: { addAccount: (input) => ({ ok: true, value: account(input.name) }) },
-    });
-    const user = userEvent.setup();
-    const form = screen.getByRole('form', { name: 'Add account' });
+    const { api, user, form } = openAddAccount(added);
     await user.type(within(form).getByLabelText('Name'), 'carol');
     await user.click(within(form).getByRole('button', { name: 'Add account' }));
     expect(api.calls[0]?.params).toEqual({
@@ -58,16 +61,10 @@ describe('Add account form', () => {
   });
 
   it('shows a field error beside its field and keeps what was typed', async () => {
-    renderApp('accounts', {
-      handlers: {
-        addAccount: () => ({
-          ok: false,
-          error: { code: 'invalid-input', message: 'Not an OpenSSH public key.', field: 'publicKeys.0' },
-        }),
-      },
-    });
-    const user = userEvent.setup();
-    const form = screen.getByRole('form', { name: 'Add account' });
+    const { user, form } = openAddAccount(() => ({
+      ok: false,
+      error: { code: 'invalid-input', message: 'Not an OpenSSH public key.', field: 'publicKeys.0' },
+    }));
     await user.type(within(form).getByLabelText('Name'), 'dave');
     await user.type(within(form).getByLabelText('Public keys'), 'not a key');
     await user.click(within(form).getByRole('button', { name: 'Add account' }));

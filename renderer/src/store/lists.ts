@@ -10,3 +10,6 @@ export function upsertBy<T>(list: readonly T[], item: T, key: (item: T) => strin
 export function removeBy<T>(list: readonly T[], id: string, key: (item: T) => string): readonly T[] {
   return list.filter((item) => key(item) !== id);
 }
+
+/** The key of every list item the service sends (sessions, handles, nodes, jobs). */
+export const byId = (item: { readonly id: string }): string => item.id;

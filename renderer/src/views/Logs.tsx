@@ -1,12 +1,13 @@
 import { useDeferredValue, useMemo, useState } from 'react';
-import { Field } from '../components/Field.js';
+import { SelectField, type SelectOption } from '../components/SelectField.js';
+import { TextField } from '../components/TextField.js';
 import { ViewHeader } from '../components/ViewHeader.js';
 import { useApp } from '../store/store-context.js';
 import { exportLogs } from './logs/export-logs.js';
 import { filterLogs, type LevelFilter } from './logs/log-filter.js';
 import { LogList } from './logs/LogList.js';
 
-const LEVELS: readonly { value: LevelFilter; label: string }[] = [
+const LEVELS: readonly SelectOption<LevelFilter>[] = [
   { value: 'all', label: 'All' },
   { value: 'debug', label: 'Debug and above' },
   { value: 'info', label: 'Info and above' },
@@ -28,22 +29,8 @@ export function Logs() {
       <ViewHeader title="Logs" />
       <section className="panel">
         <div className="toolbar">
-          <Field label="Level">
-            {(props) => (
-              <select {...props} value={level} onChange={(e) => setLevel(e.target.value as LevelFilter)}>
-                {LEVELS.map((option) => (
-                  <option key={option.value} value={option.value}>
-                    {option.label}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <Field label="Search">
-            {(props) => (
-              <input {...props} type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
-            )}
-          </Field>
+          <SelectField label="Level" options={LEVELS} value={level} onChange={setLevel} />
+          <TextField label="Search" type="search" value={search} onChange={setSearch} />
           <div className="toolbar-end">
             <span className="muted">
               {filtered ? `${shown.length} of ${logs.length} entries` : `${logs.length} entries`}

@@ -1,12 +1,22 @@
 import type { HandleView } from '@grid-sftp/core/api';
 import { useMemo } from 'react';
-import { EmptyRow } from '../components/EmptyRow.js';
+import { DataTable, type Column } from '../components/DataTable.js';
 import { useNow } from '../components/use-now.js';
 import { ViewHeader } from '../components/ViewHeader.js';
 import { formatBytes } from '../format/bytes.js';
 import { formatDuration } from '../format/time.js';
 import { useApp } from '../store/store-context.js';
 import { openHandles } from './handle-groups.js';
+
+const COLUMNS: readonly Column[] = [
+  'Account',
+  'Path',
+  'Flags',
+  { name: 'Bytes read', numeric: true },
+  { name: 'Bytes written', numeric: true },
+  'State',
+  { name: 'Age', numeric: true },
+];
 
 function HandleRow({ handle, now }: { handle: HandleView; now: number }) {
   return (
@@ -36,36 +46,13 @@ export function OpenHandles() {
           Files open over SFTP right now. Written files are stored on the grid when they are closed; follow
           that under Pending commits.
         </p>
-        <div className="table-wrap">
-          <table aria-label="Open handles">
-            <thead>
-              <tr>
-                <th scope="col">Account</th>
-                <th scope="col">Path</th>
-                <th scope="col">Flags</th>
-                <th scope="col" className="number">
-                  Bytes read
-                </th>
-                <th scope="col" className="number">
-                  Bytes written
-                </th>
-                <th scope="col">State</th>
-                <th scope="col" className="number">
-                  Age
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {open.length === 0 ? (
-                <EmptyRow columns={7}>
-                  No open files. Files open over SFTP appear here while they are open.
-                </EmptyRow>
-              ) : (
-                open.map((handle) => <HandleRow key={handle.id} handle={handle} now={now} />)
-              )}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          label="Open handles"
+          columns={COLUMNS}
+          rows={open}
+          row={(handle) => <HandleRow key={handle.id} handle={handle} now={now} />}
+          empty="No open files. Files open over SFTP appear here while they are open."
+        />
       </section>
     </>
   );

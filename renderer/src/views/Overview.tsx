@@ -1,10 +1,13 @@
 import type { ServerView, SessionView } from '@grid-sftp/core/api';
+import { DataTable, type Column } from '../components/DataTable.js';
 import { ErrorText } from '../components/ErrorText.js';
-import { EmptyRow } from '../components/EmptyRow.js';
+import { Panel } from '../components/Panel.js';
+import { RowActions } from '../components/RowActions.js';
 import { ViewHeader } from '../components/ViewHeader.js';
 import { formatDateTime } from '../format/time.js';
 import { actionKeys } from '../store/action-keys.js';
 import { useApp } from '../store/store-context.js';
+import { useAction } from '../store/use-action.js';
 import { HostKeyList } from './HostKeyList.js';
 import { serverAddress } from './server-address.js';
 
@@ -17,23 +20,20 @@ const STATE_WORDS: Record<ServerView['state'], string> = {
 
 function ServerPanel() {
   const server = useApp((s) => s.server);
-  const busy = useApp((s) => actionKeys.server in s.pending);
-  const error = useApp((s) => s.errors[actionKeys.server]);
+  const { busy, error } = useAction(actionKeys.server);
   const startServer = useApp((s) => s.startServer);
   const stopServer = useApp((s) => s.stopServer);
 
   if (server === null) {
     return (
-      <section className="panel" aria-labelledby="server-heading">
-        <h2 id="server-heading">SFTP server</h2>
+      <Panel title="SFTP server">
         <p className="muted">Loading the server’s status…</p>
-      </section>
+      </Panel>
     );
   }
   const running = server.state === 'running' || server.state === 'starting';
   return (
-    <section className="panel" aria-labelledby="server-heading">
-      <h2 id="server-heading">SFTP server</h2>
+    <Panel title="SFTP server">
       <dl className="facts">
         <div>
           <dt>Listening on</dt>
@@ -67,14 +67,20 @@ function ServerPanel() {
         </button>
       </div>
       <ErrorText error={error} />
-    </section>
+    </Panel>
   );
 }
 
+const SESSION_COLUMNS: readonly Column[] = [
+  'Account',
+  'Address',
+  'Client version',
+  'Cipher',
+  'Connected since',
+  { name: 'Actions', hidden: true },
+];
+
 function SessionRow({ session }: { session: SessionView }) {
-  const key = actionKeys.disconnect(session.id);
-  const busy = useApp((s) => key in s.pending);
-  const error = useApp((s) => s.errors[key]);
   const disconnect = useApp((s) => s.disconnectSession);
   return (
     <tr>
@@ -87,18 +93,16 @@ function SessionRow({ session }: { session: SessionView }) {
         <code>{session.cipher}</code>
       </td>
       <td>{formatDateTime(session.connectedAt)}</td>
-      <td className="actions">
-        <button
-          type="button"
-          className="button-small"
-          aria-label={`Disconnect ${session.account} from ${session.address}`}
-          disabled={busy}
-          onClick={() => void disconnect(session.id)}
-        >
-          Disconnect
-        </button>
-        <ErrorText error={error} />
-      </td>
+      <RowActions
+        actionKey={actionKeys.disconnect(session.id)}
+        actions={[
+          {
+            label: 'Disconnect',
+            name: `Disconnect ${session.account} from ${session.address}`,
+            run: () => disconnect(session.id),
+          },
+        ]}
+      />
     </tr>
   );
 }
@@ -106,34 +110,15 @@ function SessionRow({ session }: { session: SessionView }) {
 function SessionsPanel() {
   const sessions = useApp((s) => s.sessions);
   return (
-    <section className="panel" aria-labelledby="sessions-heading">
-      <h2 id="sessions-heading">Connected sessions</h2>
-      <div className="table-wrap">
-        <table aria-label="Connected sessions">
-          <thead>
-            <tr>
-              <th scope="col">Account</th>
-              <th scope="col">Address</th>
-              <th scope="col">Client version</th>
-              <th scope="col">Cipher</th>
-              <th scope="col">Connected since</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {sessions.length === 0 ? (
-              <EmptyRow columns={6}>
-                No one is connected. Connect with an SFTP client using the commands under Accounts.
-              </EmptyRow>
-            ) : (
-              sessions.map((session) => <SessionRow key={session.id} session={session} />)
-            )}
-          </tbody>
-        </table>
-      </div>
-    </section>
+    <Panel title="Connected sessions">
+      <DataTable
+        label="Connected sessions"
+        columns={SESSION_COLUMNS}
+        rows={sessions}
+        row={(session) => <SessionRow key={session.id} session={session} />}
+        empty="No one is connected. Connect with an SFTP client using the commands under Accounts."
+      />
+    </Panel>
   );
 }
 

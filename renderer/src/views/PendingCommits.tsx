@@ -1,7 +1,8 @@
 import type { HandleView } from '@grid-sftp/core/api';
 import { useId, useMemo } from 'react';
-import { EmptyRow } from '../components/EmptyRow.js';
-import { ErrorText } from '../components/ErrorText.js';
+import { DataTable, type Column } from '../components/DataTable.js';
+import { Panel } from '../components/Panel.js';
+import { RowActions, type RowAction } from '../components/RowActions.js';
 import { useNow } from '../components/use-now.js';
 import { ViewHeader } from '../components/ViewHeader.js';
 import { formatBytes } from '../format/bytes.js';
@@ -10,6 +11,23 @@ import { formatDateTime } from '../format/time.js';
 import { actionKeys } from '../store/action-keys.js';
 import { useApp } from '../store/store-context.js';
 import { committingHandles, finishedCommits } from './handle-groups.js';
+
+const COMMITTING_COLUMNS: readonly Column[] = [
+  'Path',
+  'Account',
+  'Progress',
+  { name: 'Percent', numeric: true },
+  { name: 'Speed', numeric: true },
+  { name: 'Nodes written', numeric: true },
+];
+
+const FINISHED_COLUMNS: readonly Column[] = [
+  'Path',
+  'Account',
+  'Outcome',
+  'Finished',
+  { name: 'Actions', hidden: true },
+];
 
 function CommittingRow({ handle, now }: { handle: HandleView; now: number }) {
   const pathId = useId();
@@ -42,12 +60,21 @@ function CommittingRow({ handle, now }: { handle: HandleView; now: number }) {
 }
 
 function FinishedRow({ handle }: { handle: HandleView }) {
-  const key = actionKeys.commit(handle.id);
-  const busy = useApp((s) => key in s.pending);
-  const error = useApp((s) => s.errors[key]);
   const retryCommit = useApp((s) => s.retryCommit);
   const discardCommit = useApp((s) => s.discardCommit);
   const ended = handle.finishedAt ?? handle.closedAt;
+  const retry: RowAction = {
+    label: 'Retry',
+    name: `Retry ${handle.path}`,
+    run: () => retryCommit(handle.id),
+  };
+  const discard: RowAction = {
+    label: 'Discard',
+    name: `Discard ${handle.path}`,
+    danger: true,
+    run: () => discardCommit(handle.id),
+  };
+  const actions = handle.state !== 'failed' ? [] : handle.retryable ? [retry, discard] : [discard];
   return (
     <tr>
       <td className="path">{handle.path}</td>
@@ -57,33 +84,7 @@ function FinishedRow({ handle }: { handle: HandleView }) {
         {handle.reason !== undefined && <span className="reason"> {handle.reason}</span>}
       </td>
       <td>{ended === undefined ? '—' : formatDateTime(ended)}</td>
-      <td className="actions">
-        {handle.state === 'failed' && (
-          <>
-            {handle.retryable && (
-              <button
-                type="button"
-                className="button-small"
-                aria-label={`Retry ${handle.path}`}
-                disabled={busy}
-                onClick={() => void retryCommit(handle.id)}
-              >
-                Retry
-              </button>
-            )}
-            <button
-              type="button"
-              className="button-small button-danger"
-              aria-label={`Discard ${handle.path}`}
-              disabled={busy}
-              onClick={() => void discardCommit(handle.id)}
-            >
-              Discard
-            </button>
-          </>
-        )}
-        <ErrorText error={error} />
-      </td>
+      <RowActions actionKey={actionKeys.commit(handle.id)} actions={actions} />
     </tr>
   );
 }
@@ -96,66 +97,24 @@ export function PendingCommits() {
   return (
     <>
       <ViewHeader title="Pending commits" />
-      <section className="panel" aria-labelledby="committing-heading">
-        <h2 id="committing-heading">In progress</h2>
-        <div className="table-wrap">
-          <table aria-label="Commits in progress">
-            <thead>
-              <tr>
-                <th scope="col">Path</th>
-                <th scope="col">Account</th>
-                <th scope="col">Progress</th>
-                <th scope="col" className="number">
-                  Percent
-                </th>
-                <th scope="col" className="number">
-                  Speed
-                </th>
-                <th scope="col" className="number">
-                  Nodes written
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {committing.length === 0 ? (
-                <EmptyRow columns={6}>
-                  Nothing is being stored. A file written over SFTP is encrypted and stored on the grid when
-                  it is closed; it shows here until it is done.
-                </EmptyRow>
-              ) : (
-                committing.map((handle) => <CommittingRow key={handle.id} handle={handle} now={now} />)
-              )}
-            </tbody>
-          </table>
-        </div>
-      </section>
-      <section className="panel" aria-labelledby="finished-heading">
-        <h2 id="finished-heading">Recently finished</h2>
-        <div className="table-wrap">
-          <table aria-label="Recently finished">
-            <thead>
-              <tr>
-                <th scope="col">Path</th>
-                <th scope="col">Account</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Finished</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {finished.length === 0 ? (
-                <EmptyRow columns={5}>
-                  No finished commits yet. Outcomes of recent uploads are listed here.
-                </EmptyRow>
-              ) : (
-                finished.map((handle) => <FinishedRow key={handle.id} handle={handle} />)
-              )}
-            </tbody>
-          </table>
-        </div>
-      </section>
+      <Panel title="In progress">
+        <DataTable
+          label="Commits in progress"
+          columns={COMMITTING_COLUMNS}
+          rows={committing}
+          row={(handle) => <CommittingRow key={handle.id} handle={handle} now={now} />}
+          empty="Nothing is being stored. A file written over SFTP is encrypted and stored on the grid when it is closed; it shows here until it is done."
+        />
+      </Panel>
+      <Panel title="Recently finished">
+        <DataTable
+          label="Recently finished"
+          columns={FINISHED_COLUMNS}
+          rows={finished}
+          row={(handle) => <FinishedRow key={handle.id} handle={handle} />}
+          empty="No finished commits yet. Outcomes of recent uploads are listed here."
+        />
+      </Panel>
     </>
   );
 }

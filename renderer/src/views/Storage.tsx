@@ -1,7 +1,9 @@
 import { ErrorText } from '../components/ErrorText.js';
+import { Panel } from '../components/Panel.js';
 import { ViewHeader } from '../components/ViewHeader.js';
 import { actionKeys } from '../store/action-keys.js';
 import { useApp } from '../store/store-context.js';
+import { useAction } from '../store/use-action.js';
 import { AddNodeForm } from './storage/AddNodeForm.js';
 import { EncodingFacts } from './storage/EncodingFacts.js';
 import { HealthForm } from './storage/HealthForm.js';
@@ -13,32 +15,30 @@ export function Storage() {
   const encoding = useApp((s) => s.encoding);
   const jobs = useApp((s) => s.jobs);
   const refreshNodes = useApp((s) => s.refreshNodes);
-  const refreshing = useApp((s) => actionKeys.refreshNodes in s.pending);
-  const refreshError = useApp((s) => s.errors[actionKeys.refreshNodes]);
+  const refresh = useAction(actionKeys.refreshNodes);
   return (
     <>
       <ViewHeader title="Storage" />
-      <section className="panel" aria-labelledby="nodes-heading">
-        <div className="panel-head">
-          <h2 id="nodes-heading">Storage nodes</h2>
-          <button type="button" disabled={refreshing} onClick={() => void refreshNodes()}>
+      <Panel
+        title="Storage nodes"
+        actions={
+          <button type="button" disabled={refresh.busy} onClick={() => void refreshNodes()}>
             Refresh
           </button>
-        </div>
-        <ErrorText error={refreshError} />
+        }
+      >
+        <ErrorText error={refresh.error} />
         <NodesTable nodes={nodes} />
-      </section>
-      <section className="panel" aria-labelledby="encoding-heading">
-        <h2 id="encoding-heading">Encoding</h2>
+      </Panel>
+      <Panel title="Encoding">
         <EncodingFacts encoding={encoding} />
-      </section>
+      </Panel>
       <AddNodeForm />
-      <section className="panel" aria-labelledby="health-heading">
-        <h2 id="health-heading">Health</h2>
+      <Panel title="Health">
         <HealthForm />
         <h3>Jobs</h3>
         <HealthJobs jobs={jobs} />
-      </section>
+      </Panel>
     </>
   );
 }

@@ -1,10 +1,8 @@
-import type { ApiClient, HealthJobView } from '@grid-sftp/core/api';
+import type { ApiClient } from '@grid-sftp/core/api';
 import { actionKeys } from '../action-keys.js';
 import type { JobsSlice, SetState } from '../app-state.js';
-import { upsertBy } from '../lists.js';
+import { byId, upsertBy } from '../lists.js';
 import { trackResult } from '../track-result.js';
-
-export const jobId = (job: HealthJobView): string => job.id;
 
 export function createJobsSlice(set: SetState, client: ApiClient): JobsSlice {
   return {
@@ -13,7 +11,7 @@ export function createJobsSlice(set: SetState, client: ApiClient): JobsSlice {
       const result = await trackResult(set, actionKeys.startJob, () =>
         client.startHealthJob({ action, target }),
       );
-      if (result.ok) set((state) => ({ jobs: upsertBy(state.jobs, result.value, jobId) }));
+      if (result.ok) set((state) => ({ jobs: upsertBy(state.jobs, result.value, byId) }));
       return result;
     },
   };

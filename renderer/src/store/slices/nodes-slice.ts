@@ -1,10 +1,8 @@
-import type { ApiClient, StorageNodeView } from '@grid-sftp/core/api';
+import type { ApiClient } from '@grid-sftp/core/api';
 import { actionKeys } from '../action-keys.js';
 import type { NodesSlice, SetState } from '../app-state.js';
-import { upsertBy } from '../lists.js';
+import { byId, upsertBy } from '../lists.js';
 import { trackResult } from '../track-result.js';
-
-const byId = (node: StorageNodeView): string => node.id;
 
 export function createNodesSlice(set: SetState, client: ApiClient): NodesSlice {
   return {

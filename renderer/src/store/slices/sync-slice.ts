@@ -1,11 +1,7 @@
-import type { AppEvent, HandleView, SessionView } from '@grid-sftp/core/api';
+import type { AppEvent } from '@grid-sftp/core/api';
 import type { AppState, SetState, SyncSlice } from '../app-state.js';
-import { removeBy, upsertBy } from '../lists.js';
-import { jobId } from './jobs-slice.js';
+import { byId, removeBy, upsertBy } from '../lists.js';
 import { appendLog, capLogs } from './logs-slice.js';
-
-const sessionId = (session: SessionView): string => session.id;
-const handleId = (handle: HandleView): string => handle.id;
 
 /** What one event changes. Events carry whole items, so applying one twice changes nothing more. */
 function changeFor(state: AppState, event: AppEvent): Partial<AppState> {
@@ -13,22 +9,22 @@ function changeFor(state: AppState, event: AppEvent): Partial<AppState> {
     case 'server':
       return { server: event.server };
     case 'session-added':
-      return { sessions: upsertBy(state.sessions, event.session, sessionId) };
+      return { sessions: upsertBy(state.sessions, event.session, byId) };
     case 'session-removed':
-      return { sessions: removeBy(state.sessions, event.id, sessionId) };
+      return { sessions: removeBy(state.sessions, event.id, byId) };
     case 'accounts':
       return { accounts: [...event.accounts] };
     case 'handle-added':
     case 'handle-changed':
-      return { handles: upsertBy(state.handles, event.handle, handleId) };
+      return { handles: upsertBy(state.handles, event.handle, byId) };
     case 'handle-removed':
-      return { handles: removeBy(state.handles, event.id, handleId) };
+      return { handles: removeBy(state.handles, event.id, byId) };
     case 'nodes':
       return { nodes: [...event.nodes] };
     case 'log':
       return { logs: appendLog(state.logs, event.entry) };
     case 'job':
-      return { jobs: upsertBy(state.jobs, event.job, jobId) };
+      return { jobs: upsertBy(state.jobs, event.job, byId) };
     default:
       // An event from a newer service that this UI does not know: ignore it rather than break.
       return {};

@@ -1,6 +1,8 @@
 import type { AccountView } from '@grid-sftp/core/api';
 import { useState } from 'react';
-import { EmptyRow } from '../../components/EmptyRow.js';
+import { DataTable, type Column } from '../../components/DataTable.js';
+import { Panel } from '../../components/Panel.js';
+import { StatusText } from '../../components/StatusText.js';
 import { formatDateTime } from '../../format/time.js';
 import { useApp } from '../../store/store-context.js';
 import { ConnectDetails } from './ConnectDetails.js';
@@ -8,7 +10,13 @@ import { EditAccountForm } from './EditAccountForm.js';
 import { loginMethods } from './login-methods.js';
 import { RemoveAccount } from './RemoveAccount.js';
 
-const COLUMNS = 5;
+const COLUMNS: readonly Column[] = [
+  'Name',
+  'Login methods',
+  'Read-only',
+  'Created',
+  { name: 'Actions', hidden: true },
+];
 
 type Open = { name: string; panel: 'connect' | 'edit' } | null;
 
@@ -63,7 +71,7 @@ function AccountRows({
       </tr>
       {panel !== null && (
         <tr className="detail-row">
-          <td colSpan={COLUMNS} id={panelId}>
+          <td colSpan={COLUMNS.length} id={panelId}>
             {panel === 'connect' ? (
               <ConnectDetails account={account} />
             ) : (
@@ -87,43 +95,23 @@ export function AccountsTable() {
   const [open, setOpen] = useState<Open>(null);
   const [announcement, setAnnouncement] = useState('');
   return (
-    <section className="panel" aria-labelledby="accounts-heading">
-      <h2 id="accounts-heading">All accounts</h2>
-      <div className="table-wrap">
-        <table aria-label="Accounts">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Login methods</th>
-              <th scope="col">Read-only</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {accounts.length === 0 ? (
-              <EmptyRow columns={COLUMNS}>
-                No accounts yet. Add one below to let an SFTP client log in.
-              </EmptyRow>
-            ) : (
-              accounts.map((account) => (
-                <AccountRows
-                  key={account.name}
-                  account={account}
-                  open={open}
-                  setOpen={setOpen}
-                  announce={setAnnouncement}
-                />
-              ))
-            )}
-          </tbody>
-        </table>
-      </div>
-      <p role="status" className="status-text">
-        {announcement}
-      </p>
-    </section>
+    <Panel title="All accounts">
+      <DataTable
+        label="Accounts"
+        columns={COLUMNS}
+        rows={accounts}
+        row={(account) => (
+          <AccountRows
+            key={account.name}
+            account={account}
+            open={open}
+            setOpen={setOpen}
+            announce={setAnnouncement}
+          />
+        )}
+        empty="No accounts yet. Add one below to let an SFTP client log in."
+      />
+      <StatusText message={announcement} />
+    </Panel>
   );
 }

@@ -1,13 +1,19 @@
 import type { AccountInput } from '@grid-sftp/core/api';
 import { useId, useState, type FormEvent } from 'react';
+import { Checkbox, Radio } from '../../components/Choice.js';
 import { ErrorText } from '../../components/ErrorText.js';
-import { Field } from '../../components/Field.js';
-import { fieldOfError, keyLines } from '../../components/form-errors.js';
+import { FormButtons } from '../../components/FormButtons.js';
+import { keyLines, useFormError } from '../../components/form-errors.js';
+import { Panel } from '../../components/Panel.js';
+import { StatusText } from '../../components/StatusText.js';
+import { TextField } from '../../components/TextField.js';
+import { useDraft } from '../../components/use-draft.js';
 import { actionKeys } from '../../store/action-keys.js';
 import { useApp } from '../../store/store-context.js';
+import { useAction } from '../../store/use-action.js';
+import { PublicKeysField } from './PublicKeysField.js';
 
 const FIELDS = ['name', 'password', 'publicKeys', 'cap', 'root', 'readOnly'] as const;
-type FieldName = (typeof FIELDS)[number];
 
 interface Draft {
   name: string;
@@ -33,151 +39,96 @@ export function toAccountInput(draft: Draft): AccountInput {
 
 export function AddAccountForm() {
   const addAccount = useApp((s) => s.addAccount);
-  const busy = useApp((s) => actionKeys.addAccount in s.pending);
-  const [draft, setDraft] = useState<Draft>(EMPTY);
-  const [fieldError, setFieldError] = useState<{ field: FieldName | null; message: string } | null>(null);
+  const { busy } = useAction(actionKeys.addAccount);
+  const { draft, update, reset } = useDraft<Draft>(EMPTY);
+  const { errorFor, formError, setError } = useFormError(FIELDS);
   const [announcement, setAnnouncement] = useState('');
-  const headingId = useId();
   const rootLegendId = useId();
-
-  const update = <K extends keyof Draft>(key: K, value: Draft[K]): void => {
-    setDraft((current) => ({ ...current, [key]: value }));
-  };
-  const errorFor = (...fields: FieldName[]): string | null =>
-    fieldError !== null && fieldError.field !== null && fields.includes(fieldError.field)
-      ? fieldError.message
-      : null;
 
   const submit = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
     event.preventDefault();
     setAnnouncement('');
-    setFieldError(null);
-    const input = toAccountInput(draft);
-    const result = await addAccount(input);
+    setError(null);
+    const result = await addAccount(toAccountInput(draft));
     if (result.ok) {
-      setDraft(EMPTY);
+      reset();
       setAnnouncement(`Account ${result.value.name} added.`);
     } else {
-      setFieldError({ field: fieldOfError(result.error, FIELDS), message: result.error.message });
+      setError(result.error);
     }
   };
 
   const rootError = errorFor('root', 'cap');
   return (
-    <section className="panel" aria-labelledby={headingId}>
-      <h2 id={headingId}>Add an account</h2>
+    <Panel title="Add an account">
       <form aria-label="Add account" className="form" onSubmit={(event) => void submit(event)} noValidate>
-        <Field
+        <TextField
           label="Name"
           error={errorFor('name')}
           hint="Letters, digits, dot, dash or underscore: the SFTP user name."
-        >
-          {(props) => (
-            <input
-              {...props}
-              type="text"
-              autoComplete="off"
-              spellCheck={false}
-              value={draft.name}
-              onChange={(e) => update('name', e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Password" error={errorFor('password')} hint="Leave empty for key login only.">
-          {(props) => (
-            <input
-              {...props}
-              type="password"
-              autoComplete="new-password"
-              value={draft.password}
-              onChange={(e) => update('password', e.target.value)}
-            />
-          )}
-        </Field>
-        <Field
-          label="Public keys"
+          autoComplete="off"
+          spellCheck={false}
+          value={draft.name}
+          onChange={(value) => update('name', value)}
+        />
+        <TextField
+          label="Password"
+          error={errorFor('password')}
+          hint="Leave empty for key login only."
+          type="password"
+          autoComplete="new-password"
+          value={draft.password}
+          onChange={(value) => update('password', value)}
+        />
+        <PublicKeysField
           error={errorFor('publicKeys')}
           hint="One OpenSSH public key per line, e.g. ssh-ed25519 AAAA… you@laptop"
-        >
-          {(props) => (
-            <textarea
-              {...props}
-              rows={3}
-              spellCheck={false}
-              value={draft.publicKeys}
-              onChange={(e) => update('publicKeys', e.target.value)}
-            />
-          )}
-        </Field>
+          value={draft.publicKeys}
+          onChange={(value) => update('publicKeys', value)}
+        />
         <fieldset
           className="fieldset"
           aria-describedby={rootError !== null ? `${rootLegendId}-error` : undefined}
         >
           <legend>Root folder</legend>
-          <label className="choice">
-            <input
-              type="radio"
-              name="root-kind"
-              value="new"
-              checked={draft.rootKind === 'new'}
-              onChange={() => update('rootKind', 'new')}
-            />
-            New folder
-          </label>
-          <label className="choice">
-            <input
-              type="radio"
-              name="root-kind"
-              value="cap"
-              checked={draft.rootKind === 'cap'}
-              onChange={() => update('rootKind', 'cap')}
-            />
-            Existing cap
-          </label>
+          <Radio
+            name="root-kind"
+            label="New folder"
+            value="new"
+            checked={draft.rootKind === 'new'}
+            onSelect={() => update('rootKind', 'new')}
+          />
+          <Radio
+            name="root-kind"
+            label="Existing cap"
+            value="cap"
+            checked={draft.rootKind === 'cap'}
+            onSelect={() => update('rootKind', 'cap')}
+          />
           {draft.rootKind === 'cap' ? (
-            <Field
+            <TextField
               label="Cap"
               error={rootError}
               hint="A directory write cap, or a read cap for a read-only account."
-            >
-              {(props) => (
-                <input
-                  {...props}
-                  type="text"
-                  autoComplete="off"
-                  spellCheck={false}
-                  value={draft.cap}
-                  onChange={(e) => update('cap', e.target.value)}
-                />
-              )}
-            </Field>
+              autoComplete="off"
+              spellCheck={false}
+              value={draft.cap}
+              onChange={(value) => update('cap', value)}
+            />
           ) : (
-            rootError !== null && (
-              <p className="error-text" id={`${rootLegendId}-error`} role="alert">
-                {rootError}
-              </p>
-            )
+            <ErrorText error={rootError} id={`${rootLegendId}-error`} />
           )}
         </fieldset>
-        <label className="choice">
-          <input
-            type="checkbox"
-            checked={draft.readOnly}
-            onChange={(e) => update('readOnly', e.target.checked)}
-          />
-          Read-only
-        </label>
-        {errorFor('readOnly') !== null && <ErrorText error={errorFor('readOnly')} />}
-        {fieldError !== null && fieldError.field === null && <ErrorText error={fieldError.message} />}
-        <div className="button-row">
-          <button type="submit" className="button-primary" disabled={busy}>
-            Add account
-          </button>
-        </div>
-        <p role="status" className="status-text">
-          {announcement}
-        </p>
+        <Checkbox
+          label="Read-only"
+          checked={draft.readOnly}
+          onChange={(value) => update('readOnly', value)}
+        />
+        <ErrorText error={errorFor('readOnly')} />
+        <ErrorText error={formError} />
+        <FormButtons submit="Add account" busy={busy} />
+        <StatusText message={announcement} />
       </form>
-    </section>
+    </Panel>
   );
 }

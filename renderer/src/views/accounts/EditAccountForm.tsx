@@ -1,13 +1,17 @@
 import type { AccountUpdate, AccountView } from '@grid-sftp/core/api';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, type FormEvent } from 'react';
+import { Checkbox } from '../../components/Choice.js';
 import { ErrorText } from '../../components/ErrorText.js';
-import { Field } from '../../components/Field.js';
-import { fieldOfError, keyLines } from '../../components/form-errors.js';
+import { FormButtons } from '../../components/FormButtons.js';
+import { keyLines, useFormError } from '../../components/form-errors.js';
+import { TextField } from '../../components/TextField.js';
+import { useDraft } from '../../components/use-draft.js';
 import { actionKeys } from '../../store/action-keys.js';
 import { useApp } from '../../store/store-context.js';
+import { useAction } from '../../store/use-action.js';
+import { PublicKeysField } from './PublicKeysField.js';
 
 const FIELDS = ['password', 'publicKeys', 'readOnly'] as const;
-type FieldName = (typeof FIELDS)[number];
 
 interface Draft {
   newPassword: string;
@@ -16,6 +20,14 @@ interface Draft {
   publicKeys: string;
   makeReadOnly: boolean;
 }
+
+const UNCHANGED: Draft = {
+  newPassword: '',
+  removePassword: false,
+  replaceKeys: false,
+  publicKeys: '',
+  makeReadOnly: false,
+};
 
 /** Only what the person changed: omitted parts stay as they are (see AccountUpdate). */
 export function toAccountUpdate(name: string, draft: Draft): AccountUpdate | null {
@@ -35,37 +47,26 @@ export function EditAccountForm({
   onDone: (message: string | null) => void;
 }) {
   const updateAccount = useApp((s) => s.updateAccount);
-  const busy = useApp((s) => actionKeys.updateAccount(account.name) in s.pending);
-  const [draft, setDraft] = useState<Draft>({
-    newPassword: '',
-    removePassword: false,
-    replaceKeys: false,
-    publicKeys: '',
-    makeReadOnly: false,
-  });
-  const [error, setError] = useState<{ field: FieldName | null; message: string } | null>(null);
+  const { busy } = useAction(actionKeys.updateAccount(account.name));
+  const { draft, update } = useDraft<Draft>(UNCHANGED);
+  const { errorFor, formError, setError } = useFormError(FIELDS);
   const form = useRef<HTMLFormElement>(null);
 
   useEffect(() => {
     form.current?.querySelector<HTMLElement>('input, textarea')?.focus();
   }, []);
 
-  const update = <K extends keyof Draft>(key: K, value: Draft[K]): void => {
-    setDraft((current) => ({ ...current, [key]: value }));
-  };
-  const errorFor = (field: FieldName): string | null => (error?.field === field ? error.message : null);
-
   const submit = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
     event.preventDefault();
     const change = toAccountUpdate(account.name, draft);
     if (change === null) {
-      setError({ field: null, message: 'Nothing to change: fill in a field or tick a box first.' });
+      setError('Nothing to change: fill in a field or tick a box first.');
       return;
     }
     setError(null);
     const result = await updateAccount(change);
     if (result.ok) onDone(`Account ${account.name} updated.`);
-    else setError({ field: fieldOfError(result.error, FIELDS), message: result.error.message });
+    else setError(result.error);
   };
 
   return (
@@ -76,79 +77,52 @@ export function EditAccountForm({
       onSubmit={(event) => void submit(event)}
       noValidate
     >
-      <Field
+      <TextField
         label="New password"
         error={errorFor('password')}
         hint={
           account.hasPassword ? 'Leave empty to keep the current password.' : 'Leave empty for no password.'
         }
-      >
-        {(props) => (
-          <input
-            {...props}
-            type="password"
-            autoComplete="new-password"
-            disabled={draft.removePassword}
-            value={draft.newPassword}
-            onChange={(e) => update('newPassword', e.target.value)}
-          />
-        )}
-      </Field>
+        type="password"
+        autoComplete="new-password"
+        disabled={draft.removePassword}
+        value={draft.newPassword}
+        onChange={(value) => update('newPassword', value)}
+      />
       {account.hasPassword && (
-        <label className="choice">
-          <input
-            type="checkbox"
-            checked={draft.removePassword}
-            onChange={(e) => update('removePassword', e.target.checked)}
-          />
-          Remove password
-        </label>
-      )}
-      <label className="choice">
-        <input
-          type="checkbox"
-          checked={draft.replaceKeys}
-          onChange={(e) => update('replaceKeys', e.target.checked)}
+        <Checkbox
+          label="Remove password"
+          checked={draft.removePassword}
+          onChange={(value) => update('removePassword', value)}
         />
-        Replace public keys
-      </label>
+      )}
+      <Checkbox
+        label="Replace public keys"
+        checked={draft.replaceKeys}
+        onChange={(value) => update('replaceKeys', value)}
+      />
       {draft.replaceKeys && (
-        <Field
-          label="Public keys"
+        <PublicKeysField
           error={errorFor('publicKeys')}
           hint="One OpenSSH public key per line; these replace every key the account has. Empty removes them all."
-        >
-          {(props) => (
-            <textarea
-              {...props}
-              rows={3}
-              spellCheck={false}
-              value={draft.publicKeys}
-              onChange={(e) => update('publicKeys', e.target.value)}
-            />
-          )}
-        </Field>
+          value={draft.publicKeys}
+          onChange={(value) => update('publicKeys', value)}
+        />
       )}
       {!account.readOnly && (
-        <label className="choice">
-          <input
-            type="checkbox"
-            checked={draft.makeReadOnly}
-            onChange={(e) => update('makeReadOnly', e.target.checked)}
-          />
-          Make read-only (cannot be undone)
-        </label>
+        <Checkbox
+          label="Make read-only (cannot be undone)"
+          checked={draft.makeReadOnly}
+          onChange={(value) => update('makeReadOnly', value)}
+        />
       )}
-      {errorFor('readOnly') !== null && <ErrorText error={errorFor('readOnly')} />}
-      {error !== null && error.field === null && <ErrorText error={error.message} />}
-      <div className="button-row">
-        <button type="submit" className="button-primary" disabled={busy}>
-          Save changes
-        </button>
+      <ErrorText error={errorFor('readOnly')} />
+      <ErrorText error={formError} />
+      <FormButtons submit="Save changes" busy={busy}>
         <button type="button" onClick={() => onDone(null)}>
           Cancel
         </button>
-      </div>
+      </FormButtons>
     </form>
   );
 }

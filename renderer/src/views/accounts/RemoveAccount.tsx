@@ -2,13 +2,13 @@ import { useEffect, useRef, useState } from 'react';
 import { ErrorText } from '../../components/ErrorText.js';
 import { actionKeys } from '../../store/action-keys.js';
 import { useApp } from '../../store/store-context.js';
+import { useAction } from '../../store/use-action.js';
 
 /** Remove, then an inline "Remove alice? Confirm / Cancel" step; Cancel takes focus as the safe choice. */
 export function RemoveAccount({ name }: { name: string }) {
   const key = actionKeys.removeAccount(name);
   const removeAccount = useApp((s) => s.removeAccount);
-  const busy = useApp((s) => key in s.pending);
-  const error = useApp((s) => s.errors[key]);
+  const { busy, error } = useAction(key);
   const clearError = useApp((s) => s.clearError);
   const [confirming, setConfirming] = useState(false);
   const cancelButton = useRef<HTMLButtonElement>(null);

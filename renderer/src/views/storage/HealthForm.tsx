@@ -1,11 +1,14 @@
 import type { HealthAction, HealthTarget } from '@grid-sftp/core/api';
 import { useId, useState, type FormEvent } from 'react';
+import { Radio } from '../../components/Choice.js';
 import { ErrorText } from '../../components/ErrorText.js';
-import { Field } from '../../components/Field.js';
+import { SelectField, type SelectOption } from '../../components/SelectField.js';
+import { TextField } from '../../components/TextField.js';
 import { actionKeys } from '../../store/action-keys.js';
 import { useApp } from '../../store/store-context.js';
+import { useAction } from '../../store/use-action.js';
 
-const ACTIONS: readonly { value: HealthAction; label: string }[] = [
+const ACTIONS: readonly SelectOption<HealthAction>[] = [
   { value: 'check', label: 'Check' },
   { value: 'verify', label: 'Verify' },
   { value: 'repair', label: 'Repair' },
@@ -14,8 +17,7 @@ const ACTIONS: readonly { value: HealthAction; label: string }[] = [
 export function HealthForm() {
   const accounts = useApp((s) => s.accounts);
   const startHealthJob = useApp((s) => s.startHealthJob);
-  const busy = useApp((s) => actionKeys.startJob in s.pending);
-  const error = useApp((s) => s.errors[actionKeys.startJob]);
+  const { busy, error } = useAction(actionKeys.startJob);
   const [action, setAction] = useState<HealthAction>('check');
   const [targetKind, setTargetKind] = useState<'account' | 'cap'>('account');
   const [account, setAccount] = useState('');
@@ -44,71 +46,40 @@ export function HealthForm() {
         Check asks the nodes which shares they hold; Verify also downloads and checks every share; Repair
         makes new shares where too few are left.
       </p>
-      <Field label="Action">
-        {(props) => (
-          <select {...props} value={action} onChange={(e) => setAction(e.target.value as HealthAction)}>
-            {ACTIONS.map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.label}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <SelectField label="Action" options={ACTIONS} value={action} onChange={setAction} />
       <fieldset className="fieldset">
         <legend>Target</legend>
-        <label className="choice">
-          <input
-            type="radio"
-            name={targetName}
-            checked={targetKind === 'account'}
-            onChange={() => setTargetKind('account')}
-          />
-          An account’s files
-        </label>
-        <label className="choice">
-          <input
-            type="radio"
-            name={targetName}
-            checked={targetKind === 'cap'}
-            onChange={() => setTargetKind('cap')}
-          />
-          A cap
-        </label>
+        <Radio
+          name={targetName}
+          label="An account’s files"
+          checked={targetKind === 'account'}
+          onSelect={() => setTargetKind('account')}
+        />
+        <Radio
+          name={targetName}
+          label="A cap"
+          checked={targetKind === 'cap'}
+          onSelect={() => setTargetKind('cap')}
+        />
         {targetKind === 'account' ? (
-          <Field
+          <SelectField
             label="Account"
             error={fieldError}
             hint={accounts.length === 0 ? 'Add an account first.' : undefined}
-          >
-            {(props) => (
-              <select
-                {...props}
-                value={chosenAccount}
-                disabled={accounts.length === 0}
-                onChange={(e) => setAccount(e.target.value)}
-              >
-                {accounts.map((a) => (
-                  <option key={a.name} value={a.name}>
-                    {a.name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+            options={accounts.map((a) => ({ value: a.name, label: a.name }))}
+            value={chosenAccount}
+            disabled={accounts.length === 0}
+            onChange={setAccount}
+          />
         ) : (
-          <Field label="Cap" error={fieldError}>
-            {(props) => (
-              <input
-                {...props}
-                type="text"
-                spellCheck={false}
-                autoComplete="off"
-                value={cap}
-                onChange={(e) => setCap(e.target.value)}
-              />
-            )}
-          </Field>
+          <TextField
+            label="Cap"
+            error={fieldError}
+            spellCheck={false}
+            autoComplete="off"
+            value={cap}
+            onChange={setCap}
+          />
         )}
       </fieldset>
       {fieldError === null && <ErrorText error={error} />}

@@ -1,8 +1,18 @@
 import type { StorageNodeView } from '@grid-sftp/core/api';
-import { EmptyRow } from '../../components/EmptyRow.js';
+import { DataTable, type Column } from '../../components/DataTable.js';
 import { formatBytes } from '../../format/bytes.js';
 
 const size = (bytes: number | undefined): string => (bytes === undefined ? '—' : formatBytes(bytes));
+
+const COLUMNS: readonly Column[] = [
+  'ID',
+  'Kind',
+  'Location',
+  { name: 'Capacity', numeric: true },
+  { name: 'Used', numeric: true },
+  { name: 'Free', numeric: true },
+  'Health',
+];
 
 function NodeRow({ node }: { node: StorageNodeView }) {
   return (
@@ -31,35 +41,12 @@ function NodeRow({ node }: { node: StorageNodeView }) {
 
 export function NodesTable({ nodes }: { nodes: readonly StorageNodeView[] }) {
   return (
-    <div className="table-wrap">
-      <table aria-label="Storage nodes">
-        <thead>
-          <tr>
-            <th scope="col">ID</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Location</th>
-            <th scope="col" className="number">
-              Capacity
-            </th>
-            <th scope="col" className="number">
-              Used
-            </th>
-            <th scope="col" className="number">
-              Free
-            </th>
-            <th scope="col">Health</th>
-          </tr>
-        </thead>
-        <tbody>
-          {nodes.length === 0 ? (
-            <EmptyRow columns={7}>
-              No storage nodes. Add a local folder below to start storing shares.
-            </EmptyRow>
-          ) : (
-            nodes.map((node) => <NodeRow key={node.id} node={node} />)
-          )}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      label="Storage nodes"
+      columns={COLUMNS}
+      rows={nodes}
+      row={(node) => <NodeRow key={node.id} node={node} />}
+      empty="No storage nodes. Add a local folder below to start storing shares."
+    />
   );
 }
