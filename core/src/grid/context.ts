@@ -2,6 +2,8 @@ import type { StorageNode } from '../storage/node.js';
 import type { SegmentWork } from '../work/pool.js';
 import type { KeyedMutex } from '../util/keyed-mutex.js';
 import type { VersionCache } from '../mutable/version-cache.js';
+import type { ChangeQueues } from '../dirnode/change-queue.js';
+import type { DirectoryCache } from '../dirnode/dir-cache.js';
 
 /** Per-grid encoding: shares needed (k), distinct nodes an upload must reach (happy), shares made (n). */
 export interface GridEncoding {
@@ -20,6 +22,10 @@ export interface GridContext {
   readonly writeLocks: KeyedMutex;
   /** Versions this grid published last, for cheap successive changes (see VersionCache). */
   readonly publishedVersions: VersionCache;
+  /** Decoded directories by version (see DirectoryCache). */
+  readonly directories: DirectoryCache;
+  /** Directory changes waiting to be published together (see ChangeQueues). */
+  readonly directoryChanges: ChangeQueues;
 }
 
 export function validateGridEncoding({ k, happy, n }: GridEncoding): void {

@@ -13,6 +13,8 @@ import { bytesSource, type ByteSource } from '../util/byte-source.js';
 import { createSegmentWork, defaultThreadCount } from '../work/pool.js';
 import { KeyedMutex } from '../util/keyed-mutex.js';
 import { VersionCache } from '../mutable/version-cache.js';
+import { ChangeQueues } from '../dirnode/change-queue.js';
+import { DirectoryCache, type DirectoryCacheOptions } from '../dirnode/dir-cache.js';
 import { openImmutable } from '../immutable/download.js';
 import { checkImmutable, repairImmutable, verifyImmutable } from '../immutable/health.js';
 import type { CheckReport, RepairReport, VerifyReport } from '../immutable/health.js';
@@ -24,6 +26,7 @@ import { memoryFileReader, type FileReader } from './file-reader.js';
 import { validateGridEncoding, type GridContext, type GridEncoding } from './context.js';
 import * as dirs from '../dirnode/directory.js';
 import type { AddMode, DeleteConstraint, DirEntry, EntryMetadata } from '../dirnode/entries.js';
+import type { Freshness } from '../dirnode/directory.js';
 
 export interface GridOptions {
   readonly nodes: readonly StorageNode[];
@@ -31,6 +34,8 @@ export interface GridOptions {
   /** Worker threads for segment work; 0 runs it inline. Default: up to 4, one per core. */
   readonly threads?: number;
   readonly maxSegmentSize?: number;
+  /** The clock and bounds of the directory cache (see DirectoryCache). */
+  readonly directoryCache?: DirectoryCacheOptions;
 }
 
 export interface GridCapacity {
@@ -70,6 +75,8 @@ export class Grid {
       maxSegmentSize: options.maxSegmentSize ?? MAX_SEGMENT_SIZE,
       writeLocks: new KeyedMutex(),
       publishedVersions: new VersionCache(),
+      directories: new DirectoryCache(options.directoryCache),
+      directoryChanges: new ChangeQueues(),
     };
   }
 
@@ -127,15 +134,28 @@ export class Grid {
     return dirs.createDirectory(this.ctx, entries);
   }
 
-  listDirectory(cap: Cap): Promise<DirEntry[]> {
-    return dirs.listDirectory(this.ctx, cap);
+  /**
+   * The entries of a directory. By default every change made anywhere before the call is seen;
+   * `maxAgeMs` accepts a listing this process read or wrote up to that long ago (see DirectoryCache).
+   */
+  listDirectory(cap: Cap, freshness: Freshness = {}): Promise<DirEntry[]> {
+    return dirs.listDirectory(this.ctx, cap, freshness);
   }
 
+  /** One child of a directory by name, or undefined when there is none. */
+  getChild(dir: Cap, name: string, freshness: Freshness = {}): Promise<DirEntry | undefined> {
+    return dirs.childOf(this.ctx, dir, name, freshness);
+  }
+
+  /**
+   * Links `child` at `name`. With `coalesce`, the change may wait a moment for other changes of
+   * the same directory and be published with them (for callers nobody waits on at once).
+   */
   addChild(
     dir: Cap,
     name: string,
     child: Cap,
-    options: { mode?: AddMode; metadata?: EntryMetadata } = {},
+    options: { mode?: AddMode; metadata?: EntryMetadata; coalesce?: boolean } = {},
   ): Promise<DirEntry> {
     return dirs.addChild(this.ctx, dir, name, child, options);
   }
@@ -144,8 +164,13 @@ export class Grid {
     return dirs.deleteChild(this.ctx, dir, name, constraint);
   }
 
-  setChildMetadata(dir: Cap, name: string, metadata: EntryMetadata): Promise<DirEntry> {
-    return dirs.setChildMetadata(this.ctx, dir, name, metadata);
+  setChildMetadata(
+    dir: Cap,
+    name: string,
+    metadata: EntryMetadata,
+    options: { coalesce?: boolean } = {},
+  ): Promise<DirEntry> {
+    return dirs.setChildMetadata(this.ctx, dir, name, metadata, options);
   }
 
   moveChild(
@@ -159,8 +184,12 @@ export class Grid {
   }
 
   /** Follows a path of names from a directory cap; the cap (and entry) found at its end. */
-  resolvePath(root: Cap, names: readonly string[]): Promise<{ cap: Cap; entry?: DirEntry }> {
-    return dirs.resolvePath(this.ctx, root, names);
+  resolvePath(
+    root: Cap,
+    names: readonly string[],
+    freshness: Freshness = {},
+  ): Promise<{ cap: Cap; entry?: DirEntry }> {
+    return dirs.resolvePath(this.ctx, root, names, freshness);
   }
 
   check(cap: AnyVerifyCap | LitCap): Promise<CheckReport> {

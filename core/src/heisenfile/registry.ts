@@ -1,6 +1,7 @@
 import type { Cap } from '../caps/cap.js';
 import { storageIndexOf } from '../caps/derive.js';
 import { base32Encode } from '../util/base32.js';
+import { mutableSiText } from '../mutable/keys.js';
 
 /**
  * A directory entry as heisenfiles know it: the parent directory (by storage index, which every
@@ -11,8 +12,16 @@ export type DirentryKey = string;
 
 export function direntryKey(parent: Cap | undefined, childName: string | undefined): DirentryKey | undefined {
   if (parent === undefined || childName === undefined) return undefined;
-  const si = storageIndexOf(parent);
-  return si === undefined ? undefined : `${base32Encode(si)}/${childName.normalize('NFC')}`;
+  const dir = directoryKey(parent);
+  return dir === undefined ? undefined : `${dir}/${childName.normalize('NFC')}`;
+}
+
+/** The directory part of the direntry keys of a directory's children. */
+export function directoryKey(dir: Cap): string | undefined {
+  // Mutable caps through the key cache (an Ed25519 derivation each time otherwise).
+  if (dir.kind === 'mutable-write' || dir.kind === 'mutable-read') return mutableSiText(dir);
+  const si = storageIndexOf(dir);
+  return si === undefined ? undefined : base32Encode(si);
 }
 
 /** What the registry needs of an open-for-writing file (the session's handle implements it). */
@@ -25,6 +34,8 @@ export interface Heisenfile {
   rename(userpath: string, parent: Cap | undefined, childName: string | undefined): void;
   /** Resolves once a close already under way has committed (or failed); at once otherwise. */
   sync(): Promise<void>;
+  /** The client has closed it: what it wrote is final and its commit is under way or done. */
+  readonly closed: boolean;
 }
 
 export interface HeisenfileSession {
@@ -130,24 +141,48 @@ export class HeisenfileRegistry {
     await syncAll(this.filesAt(session, userpath, direntry).filter((file) => file !== ignore));
   }
 
+  /**
+   * Waits for the commits under way into one directory (by storage index): a listing, or an
+   * emptiness check, made after a CLOSE must include what that CLOSE commits, even when the
+   * CLOSE's reply has not been sent yet.
+   */
+  async syncDirectory(dir: Cap): Promise<void> {
+    const key = directoryKey(dir);
+    if (key === undefined) return;
+    const prefix = `${key}/`;
+    const files: Heisenfile[] = [];
+    for (const [direntry, here] of this.byDirentry)
+      if (direntry.startsWith(prefix)) files.push(...here.filter((file) => file.closed));
+    await syncAll(files);
+  }
+
   /** A file's close is done: it leaves both indexes. */
   remove(file: Heisenfile): void {
     if (file.direntry !== undefined) without(this.byDirentry, file.direntry, file);
     const owner = this.owners.get(file);
-    if (owner !== undefined) without(this.pathsOf(owner), file.userpath, file);
+    if (owner !== undefined) {
+      const paths = this.pathsOf(owner);
+      without(paths, file.userpath, file);
+      if (paths.size === 0) this.byPath.delete(owner);
+    }
     this.owners.delete(file);
   }
 
-  /** A session ends (or its connection drops): every file it still has open is abandoned. */
+  /**
+   * A session ends (or its connection drops): every file it still has open is abandoned. A file
+   * the client already closed is not: the client asked for that commit (sshfs does not even wait
+   * for the CLOSE reply before it unmounts), so it goes on, and leaves the registry when done.
+   */
   endSession(session: HeisenfileSession): Heisenfile[] {
     const paths = this.byPath.get(session.id);
-    this.byPath.delete(session.id);
-    const files = [...new Set([...(paths?.values() ?? [])].flat())];
+    const files = [...new Set([...(paths?.values() ?? [])].flat())].filter((file) => !file.closed);
     for (const file of files) {
       file.abandon();
       if (file.direntry !== undefined) without(this.byDirentry, file.direntry, file);
+      if (paths !== undefined) without(paths, file.userpath, file);
       this.owners.delete(file);
     }
+    if (paths !== undefined && paths.size === 0) this.byPath.delete(session.id);
     return files;
   }
 

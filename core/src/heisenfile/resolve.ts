@@ -1,7 +1,7 @@
 import { isDirectoryCap, type Cap } from '../caps/cap.js';
 import { parseCap } from '../caps/text.js';
 import type { DirEntry } from '../dirnode/entries.js';
-import { entryCap } from '../dirnode/directory.js';
+import { entryCap, type Freshness } from '../dirnode/directory.js';
 import type { Grid } from '../grid/grid.js';
 import { formatPath, parsePath, type ParsedPath } from '../vfs/paths.js';
 import { SftpError, SftpStatus } from '../vfs/sftp-status.js';
@@ -27,22 +27,31 @@ function rootOf(home: Cap, parsed: ParsedPath): Cap {
 }
 
 /** Finds the parent directory of a path (which must exist and be a directory). */
-export async function locate(grid: Grid, home: Cap, path: string | Uint8Array): Promise<Located> {
+export async function locate(
+  grid: Grid,
+  home: Cap,
+  path: string | Uint8Array,
+  freshness: Freshness = {},
+): Promise<Located> {
   const { parsed, userpath } = userpathOf(path);
   const root = rootOf(home, parsed);
   if (parsed.names.length === 0)
     return { userpath, parsed, parent: undefined, childName: undefined, node: root };
   const parentNames = parsed.names.slice(0, -1);
-  const parent = parentNames.length === 0 ? root : (await grid.resolvePath(root, parentNames)).cap;
+  const parent = parentNames.length === 0 ? root : (await grid.resolvePath(root, parentNames, freshness)).cap;
   if (!isDirectoryCap(parent))
     throw new SftpError(SftpStatus.NO_SUCH_FILE, 'a path component is not a directory');
   return { userpath, parsed, parent, childName: parsed.names.at(-1), node: undefined };
 }
 
 /** The entry of a child, or undefined when the directory has none by that name. */
-export async function childEntry(grid: Grid, parent: Cap, name: string): Promise<DirEntry | undefined> {
-  const wanted = name.normalize('NFC');
-  return (await grid.listDirectory(parent)).find((entry) => entry.name === wanted);
+export async function childEntry(
+  grid: Grid,
+  parent: Cap,
+  name: string,
+  freshness: Freshness = {},
+): Promise<DirEntry | undefined> {
+  return grid.getChild(parent, name.normalize('NFC'), freshness);
 }
 
 export function capOfEntry(entry: DirEntry): Cap {

@@ -47,7 +47,7 @@ export interface OpenTarget {
  */
 export class WriteHandle implements SessionFileHandle, Heisenfile {
   private abandoned = false;
-  private closed = false;
+  private isClosed = false;
   private changed = false;
   private spool: EncryptedSpool | undefined;
   private target: OpenTarget | undefined;
@@ -83,9 +83,14 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
     return this.context.sessionId;
   }
 
+  /** CLOSE has been called: the content is final (Heisenfile). */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   /** Still open for writing (not closed, not abandoned). */
   get writing(): boolean {
-    return !this.closed && !this.abandoned;
+    return !this.isClosed && !this.abandoned;
   }
 
   /** Resolves true once close() is called, or false after `ms`. */
@@ -202,7 +207,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   }
 
   read(offset: number, length: number): Promise<Uint8Array> {
-    if (this.closed)
+    if (this.isClosed)
       return Promise.reject(new SftpError(SftpStatus.BAD_MESSAGE, 'cannot read from a closed file handle'));
     if ((this.flags & OpenFlags.READ) === 0) {
       return Promise.reject(
@@ -220,7 +225,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   }
 
   write(offset: number, data: Uint8Array): Promise<void> {
-    if (this.closed)
+    if (this.isClosed)
       return Promise.reject(new SftpError(SftpStatus.BAD_MESSAGE, 'cannot write to a closed file handle'));
     if ((this.flags & OpenFlags.WRITE) === 0) {
       return Promise.reject(
@@ -247,7 +252,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   }
 
   fstat(): Promise<SftpAttrs> {
-    if (this.closed)
+    if (this.isClosed)
       return Promise.reject(
         new SftpError(SftpStatus.BAD_MESSAGE, 'cannot get attributes for a closed file handle'),
       );
@@ -255,7 +260,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   }
 
   fsetstat(attrs: SftpAttrs): Promise<void> {
-    if (this.closed)
+    if (this.isClosed)
       return Promise.reject(
         new SftpError(SftpStatus.BAD_MESSAGE, 'cannot set attributes for a closed file handle'),
       );
@@ -287,7 +292,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
 
   /** fsync@openssh.com: commits what is written so far, now, and says whether it worked. */
   fsync(): Promise<void> {
-    if (this.closed)
+    if (this.isClosed)
       return Promise.reject(new SftpError(SftpStatus.BAD_MESSAGE, 'cannot sync a closed file handle'));
     if ((this.flags & OpenFlags.WRITE) === 0) return Promise.resolve();
     return this.serial(async () => {
@@ -298,8 +303,8 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   }
 
   close(): Promise<void> {
-    if (this.closed) return this.commitRun ?? Promise.resolve();
-    this.closed = true;
+    if (this.isClosed) return this.commitRun ?? Promise.resolve();
+    this.isClosed = true;
     this.signalClose();
     const activity = this.context.activity;
     activity.closing();
@@ -361,7 +366,8 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   readWhileCommitting(): { reader: FileReader; done: () => void } | undefined {
     const spool = this.spool;
     const state = this.context.activity.state;
-    if (!this.closed || this.abandoned || spool === undefined || this.adopted !== undefined) return undefined;
+    if (!this.isClosed || this.abandoned || spool === undefined || this.adopted !== undefined)
+      return undefined;
     if (state !== 'closing' && state !== 'committing') return undefined;
     this.spoolReaders++;
     let finished = false;
@@ -400,6 +406,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
       await this.context.grid.addChild(this.parent, this.childName, adopted.cap, {
         mode: 'overwrite',
         metadata: { ...target.metadata, mtime: target.metadata.mtime ?? Date.now() / 1000 },
+        coalesce: closing,
       });
       if (closing) activity.committed();
       return;
@@ -412,10 +419,12 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
       await this.context.grid.replaceMutableFile(existing, source);
       if (this.abandoned) return;
       if (this.parent !== undefined && this.childName !== undefined) {
-        await this.context.grid.setChildMetadata(this.parent, this.childName, {
-          mtime: Date.now() / 1000,
-          ...target.metadata,
-        });
+        await this.context.grid.setChildMetadata(
+          this.parent,
+          this.childName,
+          { mtime: Date.now() / 1000, ...target.metadata },
+          { coalesce: closing },
+        );
       }
     } else {
       const report = await this.context.grid.upload(source, {
@@ -435,6 +444,8 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
       await this.context.grid.addChild(parent, childName, report.cap, {
         mode: 'overwrite',
         metadata: { ...target.metadata, mtime: target.metadata.mtime ?? Date.now() / 1000 },
+        // The link of a close may ride with the next change of the directory (ChangeQueues).
+        coalesce: closing,
       });
       // A later commit (fsync, then close) replaces this one: it now starts from the new file.
       this.target = { ...target, existing: report.cap };

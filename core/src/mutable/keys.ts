@@ -30,12 +30,42 @@ export function readKeysOf(cap: MutableReadCap | MutableWriteCap): MutableReadKe
   };
 }
 
+/**
+ * Keys by seed, most recently used last. Deriving them costs an Ed25519 key object (about a
+ * millisecond), and an SFTP request names the same few directories over and over (every
+ * directory-entry key, every directory read and change starts from its cap).
+ */
+const writeKeysBySeed = new Map<string, MutableWriteKeys>();
+const WRITE_KEYS_KEPT = 1024;
+
 export function writeKeysOf(cap: MutableWriteCap): MutableWriteKeys {
+  const id = Buffer.from(cap.seed).toString('latin1');
+  const known = writeKeysBySeed.get(id);
+  if (known !== undefined) {
+    writeKeysBySeed.delete(id);
+    writeKeysBySeed.set(id, known);
+    return known;
+  }
+  const keys = deriveWriteKeys(cap);
+  writeKeysBySeed.set(id, keys);
+  if (writeKeysBySeed.size > WRITE_KEYS_KEPT) {
+    const oldest = writeKeysBySeed.keys().next().value;
+    if (oldest !== undefined) writeKeysBySeed.delete(oldest);
+  }
+  return keys;
+}
+
+/** The storage index (as text) of a mutable cap, as `storageIndexOf` gives it, without re-deriving keys. */
+export function mutableSiText(cap: MutableReadCap | MutableWriteCap): string {
+  return readKeysOf(cap).siText;
+}
+
+function deriveWriteKeys(cap: MutableWriteCap): MutableWriteKeys {
   const { privateKey, publicKey } = ed25519FromSeed(cap.seed);
   const readKey = mutableReadKey(cap.seed);
   const storageIndex = mutableStorageIndex(readKey);
   return {
-    seed: cap.seed,
+    seed: new Uint8Array(cap.seed),
     privateKey,
     publicKey,
     readKey,

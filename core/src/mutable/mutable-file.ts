@@ -14,7 +14,13 @@ import {
   type RecoverableVersion,
   type ServerMap,
 } from './servermap.js';
-import { decodeMutableHeader, MUTABLE_HEADER_LENGTH, mutableLayout } from './share-format.js';
+import {
+  decodeMutableHeader,
+  MUTABLE_HEADER_LENGTH,
+  mutableLayout,
+  versionKey,
+  type MutableVersion,
+} from './share-format.js';
 
 const ZERO_IV = new Uint8Array(16);
 
@@ -121,13 +127,30 @@ export async function readMutableContent(
   ctx: GridContext,
   cap: MutableReadCap | MutableWriteCap,
 ): Promise<Uint8Array> {
+  const { content } = await readMutableLatest(ctx, cap);
+  return content ?? new Uint8Array(0);
+}
+
+/**
+ * The newest recoverable version of a mutable file, and its content unless it is the version
+ * `known` (a `versionKey`) names: then the servers were asked, but nothing was downloaded. This
+ * is how a cache of decoded contents (directories) checks that it is still current.
+ */
+export async function readMutableLatest(
+  ctx: GridContext,
+  cap: MutableReadCap | MutableWriteCap,
+  known?: string,
+): Promise<{ version: MutableVersion; content: Uint8Array | undefined }> {
+  const keys = readKeysOf(cap);
   const attempts = 6;
   for (let attempt = 1; ; attempt++) {
     try {
-      const reader = await openMutable(ctx, cap);
-      const parts: Uint8Array[] = [];
-      for await (const part of reader.stream()) parts.push(part);
-      return concatBytes(parts);
+      const map = await servermapOf(ctx, keys);
+      const best = bestVersion(map);
+      if (best === undefined) throw noVersion(map, ctx);
+      if (known !== undefined && versionKey(best.version) === known)
+        return { version: best.version, content: undefined };
+      return { version: best.version, content: await readVersion(ctx, keys, map, best) };
     } catch (error) {
       if (!(error instanceof NotEnoughSharesError) || attempt >= attempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, 5 * attempt));
@@ -166,7 +189,10 @@ export async function replaceMutable(
 /**
  * Applies `modifier` to the newest version and publishes the result (Tahoe's modify with retry).
  * A modifier returns the new content, or undefined for "no change"; it may be called more than
- * once, each time on the version another writer left, so it must be a pure function of its input.
+ * once, each time on the version another writer left, so it must be a pure function of its input
+ * (it is also told which version that is, so a caller that keeps decoded contents by version can
+ * skip decoding). Resolves with the version current once done: the one published, or the one
+ * left as it was (undefined when the file has no version yet and nothing was written).
  *
  * Why no update is lost: a publish replaces each share only if it still holds the version this
  * writer mapped (test-and-set). If another writer got in first, the publish reports a conflict,
@@ -177,10 +203,10 @@ export async function replaceMutable(
 export async function modifyMutable(
   ctx: GridContext,
   cap: MutableWriteCap,
-  modifier: (current: Uint8Array | undefined) => Uint8Array | undefined,
-): Promise<void> {
+  modifier: (current: Uint8Array | undefined, version: MutableVersion | undefined) => Uint8Array | undefined,
+): Promise<MutableVersion | undefined> {
   const keys = writeKeysOf(cap);
-  await ctx.writeLocks.run(keys.siText, async () => {
+  return ctx.writeLocks.run(keys.siText, async () => {
     const attempts = 12;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const known = ctx.publishedVersions.get(keys.siText);
@@ -195,8 +221,8 @@ export async function modifyMutable(
         if (best === undefined && map.shares.length > 0) throw noVersion(map, ctx);
         current = best === undefined ? undefined : await readVersion(ctx, keys, map, best);
       }
-      const next = modifier(current);
-      if (next === undefined && best !== undefined && settled(map, best, ctx)) return;
+      const next = modifier(current, best?.version);
+      if (next === undefined && best !== undefined && settled(map, best, ctx)) return best.version;
       const content = next ?? current ?? new Uint8Array(0);
       let outcome: Awaited<ReturnType<typeof publishVersion>>;
       try {
@@ -208,7 +234,7 @@ export async function modifyMutable(
       }
       if (outcome.ok) {
         ctx.publishedVersions.remember(keys.siText, outcome.version, outcome.placements, ctx.nodes, content);
-        return;
+        return outcome.version;
       }
       ctx.publishedVersions.forget(keys.siText);
       // Lost a race: back off a little, randomly, so two writers do not collide in lock step.

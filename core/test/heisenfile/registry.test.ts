@@ -13,6 +13,7 @@ const dirB: Cap = { kind: 'mutable-write', flavor: 'dir', seed: new Uint8Array(3
 /** A stand-in for the session's file handle: records what the registry does to it. */
 class FakeFile implements Heisenfile {
   abandoned = false;
+  closed = false;
   direntry: DirentryKey | undefined;
   private committing: Promise<void> = Promise.resolve();
   finishCommit: () => void = () => undefined;
@@ -36,6 +37,7 @@ class FakeFile implements Heisenfile {
 
   /** Simulates a close whose commit is under way until finishCommit() is called. */
   startClosing(): void {
+    this.closed = true;
     this.committing = new Promise((resolve) => (this.finishCommit = resolve));
   }
 
