@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { check as checkLock, lock } from 'proper-lockfile';
 import { z } from 'zod';
 import { KeyedMutex } from '../util/keyed-mutex.js';
+import { ShareReadHandles } from './share-read-handles.js';
 import { ShareNotFoundError, StorageFullError, StorageNodeError } from './node.js';
 import {
   assertByteRange,
@@ -122,21 +123,15 @@ async function readRange(file: string, offset: number, length: number): Promise<
   }
 }
 
-/** Reads into `target` from `offset` until it is full or the file ends; null when there is no file. */
-async function readRangeInto(file: string, offset: number, target: Uint8Array): Promise<number | null> {
-  const handle = await ignoring(open(file, 'r'), 'ENOENT');
-  if (handle === undefined) return null;
-  try {
-    let got = 0;
-    while (got < target.length) {
-      const { bytesRead } = await handle.read(target, got, target.length - got, offset + got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    return got;
-  } finally {
-    await handle.close();
+/** Reads into `target` from `offset` until it is full or the file ends. */
+async function readFullyInto(handle: FileHandle, offset: number, target: Uint8Array): Promise<number> {
+  let got = 0;
+  while (got < target.length) {
+    const { bytesRead } = await handle.read(target, got, target.length - got, offset + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
   }
+  return got;
 }
 
 async function sizeOf(file: string): Promise<number> {
@@ -328,6 +323,7 @@ export class LocalDirectoryNode implements StorageNode {
   private readonly tmpRoot: string;
   private readonly locksRoot: string;
   private readonly mutex = new KeyedMutex();
+  private readonly readHandles = new ShareReadHandles();
   private readonly writers = new Set<LocalShareWriter>();
   private readonly host: WriterHost;
   private closed = false;
@@ -445,7 +441,11 @@ export class LocalDirectoryNode implements StorageNode {
     assertByteRange(offset, target.length);
     let got: number | null;
     try {
-      got = await readRangeInto(this.sharePath(si, shnum), offset, target);
+      // Only immutable shares are read this way (see ShareReadHandles): the open file is reused.
+      got =
+        (await this.readHandles.with(this.sharePath(si, shnum), (handle) =>
+          readFullyInto(handle, offset, target),
+        )) ?? null;
     } catch (err) {
       throw toNodeError(this.id, 'reading share', err);
     }
@@ -476,6 +476,7 @@ export class LocalDirectoryNode implements StorageNode {
       // Under the share lock so a delete cannot land between another writer's test and rename.
       await this.withShareLock(si, shnum, async () => {
         const file = this.sharePath(si, shnum);
+        this.readHandles.forget(file);
         const size = await sizeOf(file);
         const removed = await ignoring(
           unlink(file).then(() => true),
@@ -575,6 +576,7 @@ export class LocalDirectoryNode implements StorageNode {
     this.closed = true;
     clearTimeout(this.lateSweep);
     await Promise.all([...this.writers].map((writer) => writer.abort()));
+    await this.readHandles.closeAll();
     const scratch = await ignoring(this.scratch);
     if (scratch === undefined) return;
     await ignoring(rm(scratch.dir, { recursive: true, force: true }));
@@ -647,6 +649,7 @@ export class LocalDirectoryNode implements StorageNode {
           await fsyncDir(join(this.sharesRoot, si.slice(0, 2)));
           await fsyncDir(this.sharesRoot);
         }
+        this.readHandles.forget(file);
         await rename(temp, file);
         break;
       } catch (err) {

@@ -62,6 +62,8 @@ export interface StorageNode {
   /**
    * As readShare, but into the caller's buffer (up to target.length bytes); returns how many bytes
    * were read. Optional: a reader uses it when present to stream without allocating per block.
+   * Only for immutable shares, whose bytes never change: a node may serve it from a file it
+   * opened for an earlier block (LocalDirectoryNode does).
    */
   readShareInto?(si: StorageIndexText, shnum: number, offset: number, target: Uint8Array): Promise<number>;
   /** The shares this node holds for a storage index (empty when none). */
