@@ -5,13 +5,11 @@
 // Input: one JSON argument { label, source, size, workDir, phases, aesReference, threads? }.
 // Output: one IPC message { ok: true, result } or { ok: false, error }.
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pipeline } from 'node:stream/promises';
-import { Grid, LocalDirectoryNode, fileSource } from '../../core/dist/index.js';
+import { Grid, LocalDirectoryNode, chunksOf, fileSource } from '../../core/dist/index.js';
 import { aesCtrPass } from './crypto.mjs';
 
 const config = JSON.parse(process.argv[2]);
@@ -118,7 +116,14 @@ async function main() {
         const output = join(config.workDir, 'out.bin');
         const entry = await phase(name, async () => {
           const reader = await grid.openFile(convergentCap);
-          await pipeline(reader.stream(), createWriteStream(output, { highWaterMark: 1024 * 1024 }));
+          // As `grid-sftp get -o` writes: each chunk awaited into the file before the next is pulled,
+          // so the reader may hand out views of its decode slots instead of copies.
+          const handle = await open(output, 'w');
+          try {
+            for await (const chunk of chunksOf(reader)) await handle.write(chunk);
+          } finally {
+            await handle.close();
+          }
           return { output };
         });
         result.phases.push(entry);

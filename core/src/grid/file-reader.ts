@@ -7,6 +7,12 @@ export interface FileReader {
   readonly problems: readonly ShareProblem[];
   /** Streams [offset, offset+length) clipped to the file, with readahead. */
   stream(offset?: number, length?: number): AsyncIterable<Uint8Array>;
+  /**
+   * Optional: as stream, but a chunk may be a view that is valid only until the loop asks for the
+   * next one (no copy per chunk). Use through `chunksOf`, and only when each chunk is fully used
+   * (say, awaited into a file) before the next is pulled.
+   */
+  chunks?(offset?: number, length?: number): AsyncIterable<Uint8Array>;
   /** Random access; shorter at the end of the file, empty past it. */
   read(offset: number, length: number): Promise<Uint8Array>;
 }
@@ -23,4 +29,9 @@ export function memoryFileReader(data: Uint8Array): FileReader {
     },
     read: (offset, length) => Promise.resolve(data.subarray(offset, Math.min(data.length, offset + length))),
   };
+}
+
+/** The file's bytes as chunks that may be reused after the next pull (see FileReader.chunks). */
+export function chunksOf(reader: FileReader, offset?: number, length?: number): AsyncIterable<Uint8Array> {
+  return reader.chunks?.(offset, length) ?? reader.stream(offset, length);
 }

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatCap, parseCap } from '../../src/caps/text.js';
 import { NotEnoughSharesError, UploadError } from '../../src/grid/context.js';
+import { chunksOf } from '../../src/grid/file-reader.js';
 import { fileSource } from '../../src/util/byte-source.js';
 import { makeGrid, patternBytes, sha256, type TestGrid } from './make-grid.js';
 
@@ -81,6 +82,34 @@ describe('immutable files', () => {
     const all: Uint8Array[] = [];
     for await (const piece of reader.stream()) all.push(piece);
     expect(sha256(Buffer.concat(all))).toBe(sha256(data));
+  });
+
+  it('hands out chunks as views of its decode slots, equal to the streamed bytes', async () => {
+    const t = grid({ maxSegmentSize: 4096, threads: 2 });
+    const data = patternBytes(50_000, 7);
+    const { cap } = await t.grid.uploadBytes(data, { key: 'random' });
+    const reader = await t.grid.openFile(cap);
+    for (const [offset, length] of [
+      [0, 50_000],
+      [4095, 9000],
+      [12_345, 1],
+      [49_999, 10],
+    ] as const) {
+      const viewed: Buffer[] = [];
+      for await (const chunk of chunksOf(reader, offset, length)) {
+        // A view into shared decode memory, not a copy: valid until the next pull, so keep a copy.
+        expect(chunk.buffer).toBeInstanceOf(SharedArrayBuffer);
+        viewed.push(Buffer.from(chunk));
+      }
+      const streamed: Uint8Array[] = [];
+      for await (const piece of reader.stream(offset, length)) {
+        expect(piece.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+        streamed.push(piece);
+      }
+      const expected = Buffer.from(data.subarray(offset, offset + length));
+      expect(Buffer.concat(viewed).equals(expected)).toBe(true);
+      expect(Buffer.concat(streamed).equals(expected)).toBe(true);
+    }
   });
 
   it('gives the same cap for the same content under one convergence secret, another under another', async () => {

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import {
+  chunksOf,
   fileSource,
   formatCap,
   MAX_MUTABLE_SIZE,
@@ -94,7 +95,7 @@ async function writeToFile(reader: FileReader, target: string): Promise<void> {
   const handle = await open(temp, 'wx');
   try {
     try {
-      for await (const chunk of reader.stream()) await handle.write(chunk);
+      for await (const chunk of chunksOf(reader)) await handle.write(chunk);
       await handle.sync();
     } finally {
       await handle.close();
