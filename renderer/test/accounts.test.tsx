@@ -116,6 +116,33 @@ describe('account list', () => {
     expect(await navigator.clipboard.readText()).toBe('sftp -P 2222 alice@127.0.0.1');
   });
 
+  it('starts a key replacement from the keys the account has', async () => {
+    const key = { type: 'ssh-ed25519', fingerprint: 'SHA256:x', comment: 'bob@laptop', line: KEY };
+    const { api } = renderApp('accounts', {
+      data: { accounts: [account('alice', { keys: [key] })] },
+      handlers: { updateAccount: (update) => ({ ok: true, value: account(update.name) }) },
+    });
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: 'Edit alice' }));
+    const form = screen.getByRole('form', { name: 'Edit alice' });
+    await user.click(within(form).getByRole('checkbox', { name: 'Replace public keys' }));
+    const keys = within(form).getByLabelText('Public keys');
+    expect(keys).toHaveProperty('value', KEY);
+    await user.click(keys);
+    await user.keyboard('{End}{Enter}');
+    await user.paste('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAnother alice@desk');
+    await user.click(within(form).getByRole('button', { name: 'Save changes' }));
+    expect(api.calls).toEqual([
+      {
+        method: 'updateAccount',
+        params: {
+          name: 'alice',
+          publicKeys: [KEY, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAnother alice@desk'],
+        },
+      },
+    ]);
+  });
+
   it('sends only what the edit form changed', async () => {
     const { api } = renderApp('accounts', {
       data: { accounts: [account('alice')] },

@@ -54,6 +54,8 @@ export interface AccountKeyView {
   readonly type: string;
   readonly fingerprint: string;
   readonly comment: string;
+  /** The whole OpenSSH public key line (public keys are not secrets): lets an edit start from it. */
+  readonly line: string;
 }
 
 export interface AccountView {

@@ -14,7 +14,8 @@ export interface GridEncoding {
 
 /** What every grid operation needs: the nodes, the encoding and the workers. */
 export interface GridContext {
-  readonly nodes: readonly StorageNode[];
+  /** Replaced (never changed in place) when a node joins: work under way keeps the list it began with. */
+  nodes: readonly StorageNode[];
   readonly encoding: GridEncoding;
   readonly work: SegmentWork;
   readonly maxSegmentSize: number;

@@ -88,6 +88,16 @@ export class Grid {
     return this.ctx.nodes;
   }
 
+  /**
+   * A storage node joins the running grid: uploads from now on may place shares on it, and reads
+   * ask it too. Files stored before keep their shares where they are (repair can spread them).
+   */
+  addNode(node: StorageNode): void {
+    if (this.ctx.nodes.some((n) => n.id === node.id))
+      throw new RangeError(`storage node ${node.id} is already in this grid`);
+    this.ctx.nodes = [...this.ctx.nodes, node];
+  }
+
   /** Stores an immutable file; a LIT cap for ≤ 55 bytes, otherwise a CHK cap. */
   upload(source: ByteSource, options: UploadOptions): Promise<UploadReport> {
     return uploadImmutable(this.ctx, source, options);

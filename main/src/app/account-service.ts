@@ -8,7 +8,12 @@ export function accountViewOf(account: AccountSummary): AccountView {
   return {
     name: account.name,
     hasPassword: account.hasPassword,
-    keys: account.keys.map(({ type, fingerprint, comment }) => ({ type, fingerprint, comment })),
+    keys: account.keys.map(({ type, data, fingerprint, comment }) => ({
+      type,
+      fingerprint,
+      comment,
+      line: comment === '' ? `${type} ${data}` : `${type} ${data} ${comment}`,
+    })),
     readOnly: account.readOnly,
     createdAt: account.createdAt,
   };

@@ -70,8 +70,6 @@ export class AppService {
   private listen: { host: string; port: number };
   private server: ServerView;
   private nodes: StorageNodeView[] = [];
-  /** Node folders added while the gateway ran: the grid takes them at the next start. */
-  private nodesPending = false;
   private readonly stopWatching: Array<() => void> = [];
 
   private constructor(
@@ -271,7 +269,6 @@ export class AppService {
   private async startGateway(): Promise<ServerView> {
     if (this.server.state === 'running' || this.server.state === 'starting') return this.server;
     this.setServer(this.serverView('starting'));
-    if (this.nodesPending) await this.reopenHome();
     const gateway = new SftpGateway({
       grid: this.home.grid(),
       accounts: this.store,
@@ -310,14 +307,6 @@ export class AppService {
     return this.setServer(this.serverView('stopped'));
   }
 
-  private async reopenHome(): Promise<void> {
-    const old = this.home;
-    this.home = await openHome(old.dir, (message) => this.logs.add('warn', message));
-    this.nodesPending = false;
-    await old.close();
-    await this.refreshNodes();
-  }
-
   private async addNode(path: string): Promise<StorageNodeView> {
     let entry;
     try {
@@ -325,22 +314,13 @@ export class AppService {
     } catch (error) {
       throw new ServiceError('invalid-input', error instanceof Error ? error.message : String(error), 'path');
     }
-    this.logs.add('info', `storage node ${entry.id} added at ${resolve(path)}`);
-    if (this.gateway === undefined) await this.reopenHome();
-    else {
-      this.nodesPending = true;
-      this.logs.add('info', `node ${entry.id} takes shares from the next server start (Stop, then Start)`);
-    }
+    const attached = await this.home.attach(entry);
+    this.logs.add('info', `storage node ${entry.id} added at ${attached.path}: new uploads may use it now`);
     const views = await this.refreshNodes();
-    return (
-      views.find((v) => v.id === entry.id) ?? {
-        id: entry.id,
-        kind: 'local',
-        location: resolve(path),
-        ok: true,
-        error: 'joins the grid at the next server start',
-      }
-    );
+    const view = views.find((v) => v.id === entry.id);
+    if (view === undefined)
+      throw new ServiceError('internal', `node ${entry.id} was added but is not listed`);
+    return view;
   }
 
   private async refreshNodes(): Promise<StorageNodeView[]> {

@@ -94,9 +94,24 @@ export class OpenHome {
   constructor(
     readonly dir: string,
     readonly config: HomeConfig,
-    readonly nodes: readonly HomeNode[],
+    private nodeList: readonly HomeNode[],
     private readonly warn: Warn,
   ) {}
+
+  get nodes(): readonly HomeNode[] {
+    return this.nodeList;
+  }
+
+  /**
+   * Opens a node just added to grid.json (addLocalNode) and lets the running grid use it, so a
+   * node added while the server runs takes shares at once.
+   */
+  async attach(entry: NodeEntry): Promise<HomeNode> {
+    const node = await openNode(this.dir, entry);
+    this.nodeList = [...this.nodeList, node];
+    this.gridInstance?.addNode(node.node);
+    return node;
+  }
 
   get encoding(): GridEncoding {
     return this.config.encoding;

@@ -5,7 +5,7 @@ import ssh2 from 'ssh2';
 import type { AppEvent, AccountView } from '@grid-sftp/core/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppService } from '../../src/app/app-service.js';
-import { initHome } from '../../src/home/home.js';
+import { initHome, openHome } from '../../src/home/home.js';
 import { ed25519Line } from '../helpers/ssh-keys.js';
 
 let dir: string;
@@ -92,8 +92,11 @@ describe('AppService', () => {
     });
 
     const listed = nextEvent('accounts', (e) => e.accounts.some((a) => a.name === 'alice'));
-    const added = await service.request('addAccount', { ...base, publicKeys: [ed25519Line('alice@laptop')] });
+    const aliceKey = ed25519Line('alice@laptop');
+    const added = await service.request('addAccount', { ...base, publicKeys: [aliceKey] });
     expect(added).toMatchObject({ ok: true, value: { name: 'alice', hasPassword: true, readOnly: false } });
+    // The whole public key line comes back (an edit starts from it); no cap, no hash.
+    expect(added.ok && added.value.keys[0]?.line).toBe(aliceKey);
     expect((await listed).accounts.map((a: AccountView) => a.name)).toEqual(['alice']);
     expect(await bad(base)).toMatchObject({ ok: false, error: { code: 'conflict', field: 'name' } });
 
@@ -195,13 +198,15 @@ describe('AppService', () => {
     });
   });
 
-  it('adds a local node, taking it into the grid at the next start', async () => {
+  it('adds a local node that the running grid uses at once', async () => {
     const result = await service.request('addLocalNode', { path: join(dir, 'extra-node') });
-    expect(result).toMatchObject({ ok: true, value: { kind: 'local' } });
-    await service.request('stopServer', {});
-    await service.request('startServer', {});
+    expect(result).toMatchObject({ ok: true, value: { kind: 'local', ok: true } });
     const nodes = await service.request('refreshNodes', {});
     expect(nodes.ok && nodes.value.length).toBe(6);
+    // An upload over SFTP now may place a share on it: with n=5 of 6 nodes, enough uploads do.
+    const home = await openHome(join(dir, 'home'));
+    expect(home.nodes).toHaveLength(6);
+    await home.close();
     expect(await service.request('addLocalNode', { path: '/proc/version' })).toMatchObject({
       ok: false,
       error: { field: 'path' },

@@ -48,7 +48,11 @@ export function EditAccountForm({
 }) {
   const updateAccount = useApp((s) => s.updateAccount);
   const { busy } = useAction(actionKeys.updateAccount(account.name));
-  const { draft, update } = useDraft<Draft>(UNCHANGED);
+  // Replacing keys starts from the ones the account has: remove a line, add one, save.
+  const { draft, update } = useDraft<Draft>({
+    ...UNCHANGED,
+    publicKeys: account.keys.map((key) => key.line).join('\n'),
+  });
   const { errorFor, formError, setError } = useFormError(FIELDS);
   const form = useRef<HTMLFormElement>(null);
 
