@@ -60,6 +60,18 @@ describe.skipIf(!ready)('the UI in a real browser against grid-sftp serve', () =
     return url;
   }
 
+  /**
+   * A screenshot of the whole page, taken with a viewport as tall as the page: Chromium's
+   * full-page capture draws the sticky sidebar half-way down a long page.
+   */
+  async function shoot(name: string): Promise<void> {
+    // A string, so that this Node-typed file needs no DOM types.
+    const height = Number(await page.evaluate('document.documentElement.scrollHeight'));
+    await page.setViewportSize({ width: 1280, height: Math.max(860, height) });
+    await page.screenshot({ path: join(SHOTS, name) });
+    await page.setViewportSize({ width: 1280, height: 860 });
+  }
+
   async function show(view: (typeof VIEWS)[number]): Promise<void> {
     await page
       .getByRole('navigation', { name: 'Sections' })
@@ -74,10 +86,7 @@ describe.skipIf(!ready)('the UI in a real browser against grid-sftp serve', () =
     await page.goto(uiUrl());
     for (const view of VIEWS) {
       await show(view);
-      await page.screenshot({
-        path: join(SHOTS, `${view.toLowerCase().replace(/ /g, '-')}.png`),
-        fullPage: true,
-      });
+      await shoot(`${view.toLowerCase().replace(/ /g, '-')}.png`);
     }
     const overview = page.getByRole('link', { name: 'Overview', exact: true });
     await overview.click();
@@ -96,7 +105,7 @@ describe.skipIf(!ready)('the UI in a real browser against grid-sftp serve', () =
     await expect
       .poll(() => table.getByRole('rowheader', { name: 'carol', exact: true }).isVisible())
       .toBe(true);
-    await page.screenshot({ path: join(SHOTS, 'accounts-added.png'), fullPage: true });
+    await shoot('accounts-added.png');
 
     const listed = await runCli(['account', 'list', '--json', '--home', gateway.home]);
     expect(listed.code, listed.stderr).toBe(0);
@@ -137,7 +146,7 @@ describe.skipIf(!ready)('the UI in a real browser against grid-sftp serve', () =
       await expect.poll(() => row.isVisible(), { timeout: 15_000 }).toBe(true);
       expect(await row.innerText()).toMatch(/alice/);
       expect(await row.innerText()).toMatch(/open/);
-      await page.screenshot({ path: join(SHOTS, 'open-handles-live.png'), fullPage: true });
+      await shoot('open-handles-live.png');
 
       // The connection behind it is listed with what the SSH handshake negotiated.
       await show('Overview');
@@ -158,11 +167,37 @@ describe.skipIf(!ready)('the UI in a real browser against grid-sftp serve', () =
         .filter({ hasText: 'live-upload.bin' });
       await expect.poll(() => finished.isVisible(), { timeout: 30_000 }).toBe(true);
       await expect.poll(() => finished.innerText(), { timeout: 30_000 }).toMatch(/committed/);
-      await page.screenshot({ path: join(SHOTS, 'pending-commits-finished.png'), fullPage: true });
+      await shoot('pending-commits-finished.png');
       expect(await exited, errors).toBe(0);
     } finally {
       holder.kill();
     }
+  });
+
+  it('verifies an account tree and adds a storage node from Storage', async () => {
+    await show('Storage');
+    const health = page.getByRole('form', { name: 'Check health' });
+    await health.getByLabel('Action').selectOption('verify');
+    await health.getByLabel('Account', { exact: true }).selectOption('carol');
+    await health.getByRole('button', { name: 'Start' }).click();
+    // carol's tree: her root, the docs folder and hello.txt, all read back and checked.
+    const job = page
+      .getByRole('list', { name: 'Health jobs' })
+      .getByRole('listitem', { name: 'Verify account carol' });
+    await expect.poll(() => job.innerText(), { timeout: 30_000 }).toMatch(/healthy/);
+    expect(await job.innerText()).toMatch(/3 object\(s\) verified: all healthy/);
+
+    const nodes = page.getByRole('table', { name: 'Storage nodes' });
+    expect(await nodes.getByRole('row').count()).toBe(6);
+    const addNode = page.getByRole('form', { name: 'Add local node' });
+    await addNode.getByLabel('Folder path').fill(join(gateway.dir, 'node-from-ui'));
+    await addNode.getByRole('button', { name: 'Add node' }).click();
+    await expect.poll(() => nodes.getByRole('row').count()).toBe(7);
+    await shoot('storage-verified.png');
+    const listed = await runCli(['node', 'list', '--json', '--home', gateway.home]);
+    expect((JSON.parse(listed.out) as Array<{ path: string }>).map((n) => n.path)).toContain(
+      join(gateway.dir, 'node-from-ui'),
+    );
   });
 
   it('shows the logins in Logs, found by search', async () => {
@@ -177,7 +212,7 @@ describe.skipIf(!ready)('the UI in a real browser against grid-sftp serve', () =
           .isVisible(),
       )
       .toBe(true);
-    await page.screenshot({ path: join(SHOTS, 'logs-login.png'), fullPage: true });
+    await shoot('logs-login.png');
   });
 
   it('raised no uncaught error in the page', () => {
