@@ -24,6 +24,8 @@ const PYTHON = '/usr/bin/python3';
 const haveParamiko = spawnSync(PYTHON, ['-c', 'import paramiko']).status === 0;
 const ready = CHROMIUM !== undefined && hasCommand('sftp', '-V') && haveParamiko;
 const SHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
+/** Server work (scrypt, a directory publish, a commit) can take seconds on a slow CI machine. */
+const WAIT = { timeout: 20_000 } as const;
 const VIEWS = ['Overview', 'Accounts', 'Open handles', 'Pending commits', 'Storage', 'Logs'] as const;
 
 let gateway: RunningGateway;
@@ -78,7 +80,7 @@ describe.skipIf(!ready)('the UI in a real browser against grid-sftp serve', () =
       .getByRole('link', { name: view, exact: true })
       .click();
     await expect
-      .poll(() => page.getByRole('heading', { level: 1, name: view, exact: true }).isVisible())
+      .poll(() => page.getByRole('heading', { level: 1, name: view, exact: true }).isVisible(), WAIT)
       .toBe(true);
   }
 
@@ -90,7 +92,7 @@ describe.skipIf(!ready)('the UI in a real browser against grid-sftp serve', () =
     }
     const overview = page.getByRole('link', { name: 'Overview', exact: true });
     await overview.click();
-    await expect.poll(() => page.getByText(`127.0.0.1:${gateway.port}`).first().isVisible()).toBe(true);
+    await expect.poll(() => page.getByText(`127.0.0.1:${gateway.port}`).first().isVisible(), WAIT).toBe(true);
   });
 
   it('adds an account in the form that the CLI lists and OpenSSH sftp logs in as', async () => {
@@ -103,7 +105,7 @@ describe.skipIf(!ready)('the UI in a real browser against grid-sftp serve', () =
     await form.getByRole('button', { name: 'Add account' }).click();
     const table = page.getByRole('table', { name: 'Accounts' });
     await expect
-      .poll(() => table.getByRole('rowheader', { name: 'carol', exact: true }).isVisible())
+      .poll(() => table.getByRole('rowheader', { name: 'carol', exact: true }).isVisible(), WAIT)
       .toBe(true);
     await shoot('accounts-added.png');
 
@@ -154,7 +156,7 @@ describe.skipIf(!ready)('the UI in a real browser against grid-sftp serve', () =
         .getByRole('table', { name: 'Connected sessions' })
         .getByRole('row')
         .filter({ hasText: 'alice' });
-      await expect.poll(() => session.innerText()).toMatch(/paramiko/i);
+      await expect.poll(() => session.innerText(), WAIT).toMatch(/paramiko/i);
       expect(
         await session.getByRole('button', { name: /^Disconnect alice from 127\.0\.0\.1/ }).isVisible(),
       ).toBe(true);
@@ -192,7 +194,7 @@ describe.skipIf(!ready)('the UI in a real browser against grid-sftp serve', () =
     const addNode = page.getByRole('form', { name: 'Add local node' });
     await addNode.getByLabel('Folder path').fill(join(gateway.dir, 'node-from-ui'));
     await addNode.getByRole('button', { name: 'Add node' }).click();
-    await expect.poll(() => nodes.getByRole('row').count()).toBe(7);
+    await expect.poll(() => nodes.getByRole('row').count(), WAIT).toBe(7);
     await shoot('storage-verified.png');
     const listed = await runCli(['node', 'list', '--json', '--home', gateway.home]);
     expect((JSON.parse(listed.out) as Array<{ path: string }>).map((n) => n.path)).toContain(
@@ -205,11 +207,13 @@ describe.skipIf(!ready)('the UI in a real browser against grid-sftp serve', () =
     await page.getByLabel('Search').fill('login: carol');
     const log = page.getByRole('log', { name: 'Log entries' });
     await expect
-      .poll(() =>
-        log
-          .getByText(/login: carol from 127\.0\.0\.1/)
-          .first()
-          .isVisible(),
+      .poll(
+        () =>
+          log
+            .getByText(/login: carol from 127\.0\.0\.1/)
+            .first()
+            .isVisible(),
+        WAIT,
       )
       .toBe(true);
     await shoot('logs-login.png');
