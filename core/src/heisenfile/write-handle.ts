@@ -1,3 +1,4 @@
+import { SequentialChunkHasher } from '../immutable/sequential-hasher.js';
 import type { HandleActivity } from '../activity/activity-registry.js';
 import type { Cap } from '../caps/cap.js';
 import type { EntryMetadata } from '../dirnode/entries.js';
@@ -50,6 +51,8 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   private isClosed = false;
   private changed = false;
   private spool: EncryptedSpool | undefined;
+  /** Convergence chunk hashes of a file written in order, ready for the commit (see SequentialChunkHasher). */
+  private hasher: SequentialChunkHasher | undefined;
   private target: OpenTarget | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private commitRun: Promise<void> | undefined;
@@ -131,6 +134,8 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
     // The existing content comes in the background: writes go on meanwhile, reads wait only for
     // the bytes they need (the spool's milestones).
     if (existing !== undefined && existing.size > 0) void this.spool.fill(existing.stream(), existing.size);
+    // Only a file that starts empty can be hashed from its writes alone.
+    else this.hasher = new SequentialChunkHasher();
     this.resolveOpen();
   }
 
@@ -156,6 +161,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
     const adopted = this.adopted;
     if (adopted === undefined) return;
     this.adopted = undefined;
+    this.hasher?.invalidate();
     const spool = this.openSpool;
     const reader = await this.context.grid.openFile(adopted.cap);
     let at = 0;
@@ -236,7 +242,11 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
       await this.materialize();
       const spool = this.openSpool;
       // APPEND: every chunk at the current end, whatever offset the client sent.
-      await spool.write((this.flags & OpenFlags.APPEND) !== 0 ? spool.size : offset, data);
+      const at = (this.flags & OpenFlags.APPEND) !== 0 ? spool.size : offset;
+      await spool.write(at, data);
+      // After the spool took the bytes: a failed write leaves the hasher behind the file, so the
+      // commit falls back to hashing the spool.
+      this.hasher?.write(at, data);
       this.changed = true;
       this.context.activity.wrote(data.length);
     });
@@ -276,6 +286,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
         }
         await this.materialize();
         await this.openSpool.setSize(attrs.size);
+        this.hasher?.invalidate();
         this.changed = true;
       }
       this.updateMetadata(attrs);
@@ -427,8 +438,12 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
         );
       }
     } else {
+      const chunkHashes = this.hasher?.result(size);
       const report = await this.context.grid.upload(source, {
-        key: { convergenceSecret: this.context.convergenceSecret },
+        key: {
+          convergenceSecret: this.context.convergenceSecret,
+          ...(chunkHashes === undefined ? {} : { chunkHashes }),
+        },
         onProgress: (done) => closing && activity.progress(done),
       });
       // Read after the upload, right before linking: see the class comment.

@@ -14,7 +14,16 @@ import { encodeChkHeader } from './share-layout.js';
 import { encodeUeb, uebHash } from './ueb.js';
 import { ShareFanout } from './share-writers.js';
 
-export type KeyChoice = { readonly convergenceSecret: Uint8Array } | 'random';
+export type KeyChoice =
+  | {
+      readonly convergenceSecret: Uint8Array;
+      /**
+       * The content's convergence chunk hashes when the caller already has them (hashed while the
+       * file was written): spares a pass over the whole source.
+       */
+      readonly chunkHashes?: readonly Uint8Array[];
+    }
+  | 'random';
 
 export interface UploadOptions {
   readonly key: KeyChoice;
@@ -49,7 +58,13 @@ export async function uploadImmutable(
   const key =
     options.key === 'random'
       ? randomReadKey()
-      : convergentKey(options.key.convergenceSecret, params, await hashContent(ctx, source));
+      : convergentKey(
+          options.key.convergenceSecret,
+          params,
+          options.key.chunkHashes?.length === Math.ceil(source.size / CONVERGENCE_CHUNK)
+            ? options.key.chunkHashes
+            : await hashContent(ctx, source),
+        );
   const storageIndex = chkStorageIndex(key);
   const fanout = await ShareFanout.open(ctx.nodes, storageIndex, params.n);
   try {
