@@ -29,6 +29,7 @@ import { loadHostKeys, type HostKey } from '../gateway/host-keys.js';
 import { addLocalNode, openHome, type OpenHome } from '../home/home.js';
 import { keyFileSecretBox, type SecretBox } from '../home/secret-box.js';
 import { AccountService } from './account-service.js';
+import { ServerControl } from './server-control.js';
 import { HealthJobs } from './health-jobs.js';
 import { LogBook } from './log-book.js';
 import { nodeViewOf } from './node-views.js';
@@ -66,21 +67,17 @@ export class AppService {
   private readonly logs: LogBook;
   private readonly jobs: HealthJobs;
   readonly accounts: AccountService;
-  private gateway: SftpGateway | undefined;
-  private listen: { host: string; port: number };
-  private server: ServerView;
+  private readonly server: ServerControl;
   private nodes: StorageNodeView[] = [];
   private readonly stopWatching: Array<() => void> = [];
 
   private constructor(
-    private home: OpenHome,
+    private readonly home: OpenHome,
     private readonly store: AccountStore,
     private readonly hostKeys: readonly HostKey[],
     private readonly spoolDir: string,
     private readonly options: AppServiceOptions,
   ) {
-    this.listen = { ...options.listen };
-    this.server = this.serverView('stopped');
     this.logs = new LogBook((entry) => {
       options.onLog?.(entry.level, entry.message);
       this.emit({ type: 'log', entry });
@@ -91,6 +88,26 @@ export class AppService {
       (level, message) => this.logs.add(level, message),
     );
     this.accounts = new AccountService(store, () => this.home.grid().createDirectory());
+    this.server = new ServerControl({
+      listen: options.listen,
+      hostKeys: hostKeys.map(({ type, fingerprint }) => ({ type, fingerprint })),
+      makeGateway: () =>
+        new SftpGateway({
+          grid: this.home.grid(),
+          accounts: this.store,
+          hostKeys: this.hostKeys,
+          heisenfiles: this.heisenfiles,
+          activity: this.activity,
+          spoolDir: this.spoolDir,
+          log: (level, message) => this.logs.add(level, message),
+          sessions: {
+            added: (session) => this.emit({ type: 'session-added', session }),
+            removed: (id) => this.emit({ type: 'session-removed', id }),
+          },
+        }),
+      log: (level, message) => this.logs.add(level, message),
+      changed: (server) => this.emit({ type: 'server', server }),
+    });
     this.stopWatching.push(this.activity.subscribe((event) => this.emit(event)));
     this.stopWatching.push(this.watchAccounts());
     const timer = setInterval(() => void this.refreshNodes().catch(() => undefined), NODE_REFRESH_MS);
@@ -164,7 +181,7 @@ export class AppService {
   }
 
   get serverState(): ServerView {
-    return this.server;
+    return this.server.state;
   }
 
   /** Commits not yet finished (closing or committing): what a quit should wait for. */
@@ -186,17 +203,17 @@ export class AppService {
           ),
       ),
     );
-    await this.stopGateway();
+    await this.server.stop();
     await this.home.close();
     await rm(this.spoolDir, { recursive: true, force: true });
   }
 
   private readonly handlers: Handlers = {
     getSnapshot: () => this.snapshot(),
-    startServer: () => this.startGateway(),
-    stopServer: () => this.stopGateway(),
+    startServer: () => this.server.start(),
+    stopServer: () => this.server.stop(),
     disconnectSession: ({ id }) => {
-      if (this.gateway?.disconnect(id) !== true)
+      if (!this.server.disconnect(id))
         throw new ServiceError('not-found', 'that session is no longer connected');
       return Promise.resolve(null);
     },
@@ -236,8 +253,8 @@ export class AppService {
 
   private async snapshot(): Promise<AppSnapshot> {
     return {
-      server: this.server,
-      sessions: this.gateway?.sessionViews() ?? [],
+      server: this.server.state,
+      sessions: this.server.sessions(),
       accounts: await this.accounts.list(),
       handles: this.activity.snapshot(),
       nodes: this.nodes,
@@ -245,66 +262,6 @@ export class AppService {
       logs: this.logs.recent(),
       jobs: this.jobs.list(),
     };
-  }
-
-  private serverView(
-    state: ServerView['state'],
-    extra: { startedAt?: number; error?: string } = {},
-  ): ServerView {
-    return {
-      state,
-      host: this.listen.host,
-      port: this.listen.port,
-      hostKeys: this.hostKeys.map(({ type, fingerprint }) => ({ type, fingerprint })),
-      ...extra,
-    };
-  }
-
-  private setServer(view: ServerView): ServerView {
-    this.server = view;
-    this.emit({ type: 'server', server: view });
-    return view;
-  }
-
-  private async startGateway(): Promise<ServerView> {
-    if (this.server.state === 'running' || this.server.state === 'starting') return this.server;
-    this.setServer(this.serverView('starting'));
-    const gateway = new SftpGateway({
-      grid: this.home.grid(),
-      accounts: this.store,
-      hostKeys: this.hostKeys,
-      heisenfiles: this.heisenfiles,
-      activity: this.activity,
-      spoolDir: this.spoolDir,
-      log: (level, message) => this.logs.add(level, message),
-      sessions: {
-        added: (session) => this.emit({ type: 'session-added', session }),
-        removed: (id) => this.emit({ type: 'session-removed', id }),
-      },
-    });
-    try {
-      const address = await gateway.listen(this.listen.host, this.listen.port);
-      // A port picked by the system is kept, so clients reconnect to the same place after a restart.
-      this.listen = { host: this.listen.host, port: address.port };
-      this.gateway = gateway;
-      this.logs.add('info', `SFTP server listening on ${this.listen.host}:${address.port}`);
-      return this.setServer(this.serverView('running', { startedAt: Date.now() }));
-    } catch (error) {
-      const message = `could not listen on ${this.listen.host}:${this.listen.port}: ${error instanceof Error ? error.message : String(error)}`;
-      this.logs.add('error', message);
-      this.setServer(this.serverView('stopped', { error: message }));
-      throw new ServiceError('unavailable', message);
-    }
-  }
-
-  private async stopGateway(): Promise<ServerView> {
-    const gateway = this.gateway;
-    if (gateway === undefined) return this.server;
-    this.setServer(this.serverView('stopping'));
-    this.gateway = undefined;
-    await gateway.close();
-    this.logs.add('info', 'SFTP server stopped');
-    return this.setServer(this.serverView('stopped'));
   }
 
   private async addNode(path: string): Promise<StorageNodeView> {
