@@ -14,7 +14,8 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
 fi
 npm run build --silent
 
-cli=(node main/bin/grid-sftp.js)
+# Run through its shebang line, which carries the bin's V8 flags (see main/bin/grid-sftp.js).
+cli=(main/bin/grid-sftp.js)
 if (($# > 0)); then
   exec "${cli[@]}" "$@"
 fi

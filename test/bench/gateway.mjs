@@ -1,6 +1,7 @@
 // Part 5: the gateway side by side with OpenSSH's sshd (internal-sftp on a plain folder), in one
 // run: an upload until it reads back, its download, and 1,000 small files copied into an sshfs
 // mount. Prints grid/OpenSSH time ratios and the gateway's peak RSS.
+import { NODE_FLAGS } from './node-flags.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
@@ -51,9 +52,13 @@ async function startGateway(dir, key) {
     home,
   ]);
   run(process.execPath, [CLI, 'account', 'add', 'bench', '--key', `${key}.pub`, '--home', home]);
-  const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', '--home', home], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...NODE_FLAGS, CLI, 'serve', '--listen', '127.0.0.1:0', '--home', home],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 30_000);

@@ -1,5 +1,6 @@
 // Parent side of one grid run: writes the random source file (untimed), runs grid-child.mjs in a
 // fresh process, checks the round trip by SHA-256, and removes every file it made.
+import { NODE_FLAGS } from './node-flags.mjs';
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,7 @@ function runChild(config) {
   return new Promise((resolve, reject) => {
     // --expose-gc: the child collects between phases so each phase's peak RSS is its own.
     const child = fork(CHILD, [JSON.stringify(config)], {
-      execArgv: ['--expose-gc'],
+      execArgv: ['--expose-gc', ...NODE_FLAGS],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     trackChild(child);
