@@ -34,6 +34,11 @@ export interface Heisenfile {
   rename(userpath: string, parent: Cap | undefined, childName: string | undefined): void;
   /** Resolves once a close already under way has committed (or failed); at once otherwise. */
   sync(): Promise<void>;
+  /**
+   * After `rename` and `sync`: true when a commit already linked the content at the new name, so
+   * whatever the old name still holds is stale and must not be moved over it.
+   */
+  linkedSinceRename(): boolean;
   /** The client has closed it: what it wrote is final and its commit is under way or done. */
   readonly closed: boolean;
 }
@@ -110,14 +115,16 @@ export class HeisenfileRegistry {
   /**
    * RENAME: moves every file at the source to the destination. With `overwrite` false, a file
    * already open at the destination makes it fail (resolves 'exists'; the caller answers as for
-   * an existing entry). Resolves true when any file moved.
+   * an existing entry). Otherwise says whether any file moved, and whether a commit under way
+   * has already linked one at the destination (the caller then drops the source's entry instead
+   * of moving it: see WriteHandle).
    */
   async renameAt(
     session: HeisenfileSession,
     from: { userpath: string; parent: Cap | undefined; childName: string | undefined },
     to: { userpath: string; parent: Cap | undefined; childName: string | undefined },
     overwrite: boolean,
-  ): Promise<boolean | 'exists'> {
+  ): Promise<{ moved: boolean; linkedAtDestination: boolean } | 'exists'> {
     const fromEntry = direntryKey(from.parent, from.childName);
     const toEntry = direntryKey(to.parent, to.childName);
     if (!overwrite && this.filesAt(session, to.userpath, toEntry).length > 0) return 'exists';
@@ -128,7 +135,7 @@ export class HeisenfileRegistry {
       this.addByDirentry(file);
     }
     await syncAll(files);
-    return files.length > 0;
+    return { moved: files.length > 0, linkedAtDestination: files.some((f) => f.linkedSinceRename()) };
   }
 
   /** Waits for every commit under way at a path or entry (a reopen waits for the last close). */

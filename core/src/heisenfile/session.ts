@@ -41,13 +41,16 @@ export interface SessionOptions {
 }
 
 /**
- * No trust by default: every lookup asks the servers for the directory's current version (no
- * download when unchanged). A one-second window was tried: it saved little on the small-file
- * bench (17.9× vs 19–26× of OpenSSH's time, measured 2026-11-21) and let `git` inside an sshfs
- * mount with max_conns=3 read a stale `.git/index` now and then (test/sshfs.test.ts, 2 of 8
- * runs), so it stays an option until that race is understood.
+ * A session trusts a directory listing for a second before it asks the servers for the
+ * directory's version again, as an NFS or sshfs attribute cache does (sshfs itself caches for 20
+ * s): git inside an sshfs mount makes ~1,400 LSTATs per commit, each of which otherwise maps every
+ * directory on its path (~10 ms each on five local nodes; 0.3 ms trusted). Changes this process
+ * makes are seen at once in every session (the cache is written through); only another process
+ * writing the same nodes is seen up to a second late. An earlier try of this window was blamed
+ * for git reading a short `.git/index` over sshfs with max_conns=3; the cause was two heisenfile
+ * races, not the cache (see WriteHandle's class comment and FileSystemSession.awaitOtherWriters).
  */
-export const DIRECTORY_MAX_AGE_MS = 0;
+export const DIRECTORY_MAX_AGE_MS = 1000;
 
 const EMPTY_FILE: Cap = { kind: 'lit', data: new Uint8Array(0) };
 const COPY_CHUNK = 256 * 1024;
@@ -208,7 +211,7 @@ export class FileSystemSession implements FileSystemSessionApi, HeisenfileSessio
     const direntry = direntryKey(parent, childName);
     const parentWritable = writableDirectory(parent);
     if (handle === undefined) {
-      await this.awaitOtherWriters(userpath, direntry, parent, childName);
+      await this.awaitOtherWriters(userpath, direntry);
       // Reading a file that was just closed: answer from its spool while its commit runs.
       const closing = this.registry
         .filesAt(this, userpath, direntry)
@@ -281,21 +284,22 @@ export class FileSystemSession implements FileSystemSessionApi, HeisenfileSessio
   }
 
   /**
-   * A client with several connections (sshfs max_conns) may send its OPEN for reading on one
-   * connection before the CLOSE of the writer on another has arrived: if the name exists only as
-   * a file another session is still writing, give that close a moment to come in.
+   * sshfs with max_conns sends a file's CLOSE on the connection that opened it, and the kernel
+   * sends that close (FUSE RELEASE) after close(2) has returned: the client's next steps — git
+   * renaming `index.lock` over `index`, linking a written object to its name, reading the file —
+   * can reach us on another connection before it. Every byte is here by then (sshfs waits for its
+   * WRITE replies before close(2) returns), but not yet in the grid: the entry at the name is
+   * missing or is the empty file an EXCL open made. So an open for reading or a link of a name
+   * that another session has open with uncommitted changes gives that CLOSE a moment to come in;
+   * the caller then reads the closed file from its spool or waits for its commit. A writer that
+   * holds its file open longer (a long upload) costs one wait, after which the committed content
+   * is what there is, as in Tahoe.
    */
-  private async awaitOtherWriters(
-    userpath: string,
-    direntry: string | undefined,
-    parent: Cap,
-    childName: string,
-  ): Promise<void> {
-    const others = this.registry
+  private async awaitOtherWriters(userpath: string, direntry: string | undefined): Promise<void> {
+    const pending = this.registry
       .filesAt(this, userpath, direntry)
-      .filter((f): f is WriteHandle => f instanceof WriteHandle && f.writing && f.sessionId !== this.id);
-    if (others.length === 0 || (await this.child(parent, childName)) !== undefined) return;
-    await Promise.race(others.map((f) => f.whenClosed(OTHER_WRITER_GRACE_MS)));
+      .filter((f): f is WriteHandle => f instanceof WriteHandle && f.uncommitted && f.sessionId !== this.id);
+    if (pending.length > 0) await Promise.race(pending.map((f) => f.whenClosed(OTHER_WRITER_GRACE_MS)));
   }
 
   private async readHandle(
@@ -365,13 +369,19 @@ export class FileSystemSession implements FileSystemSessionApi, HeisenfileSessio
       );
       if (renamed === 'exists')
         throw new SftpError(SftpStatus.FAILURE, 'cannot rename onto a file being written');
+      if (renamed.linkedAtDestination) {
+        // The commit under way linked the new content at the destination: the source still
+        // holds the file as it was before (see WriteHandle), which must not land on top of it.
+        await this.grid.deleteChild(source.parent, source.childName, { mustExist: false, mustBe: 'file' });
+        return;
+      }
       try {
         await this.grid.moveChild(source.parent, source.childName, target.parent, target.childName, {
           mode: overwrite ? 'overwrite' : 'no-overwrite',
         });
       } catch (error) {
         // The source existed only as a file being written: moving its commit was the rename.
-        if (renamed && error instanceof DirectoryError && error.code === 'no-such-child') return;
+        if (renamed.moved && error instanceof DirectoryError && error.code === 'no-such-child') return;
         throw error;
       }
     });
@@ -453,7 +463,13 @@ export class FileSystemSession implements FileSystemSessionApi, HeisenfileSessio
         .filesAt(this, located.userpath, direntry)
         .filter((f): f is WriteHandle => f instanceof WriteHandle);
       // The committed entry answers; a name that exists only as an open file answers from its
-      // newest handle (DESIGN §3, as Tahoe's getAttrs).
+      // newest handle (DESIGN §3, as Tahoe's getAttrs). Beyond Tahoe: so does a name whose open
+      // file has changes the entry does not have yet, as a local file system would show them. A
+      // stale size here is not cosmetic: the kernel takes it as the file's size, and git in an
+      // sshfs mount with max_conns read a renamed `.git/index` as empty ("index file smaller
+      // than expected") when its CLOSE was still on its way (see awaitOtherWriters).
+      const changed = open.filter((f) => f.uncommitted).at(-1);
+      if (changed !== undefined) return changed.attrsNow();
       const entry = await this.child(located.parent, located.childName);
       if (entry === undefined) {
         const newest = open.at(-1);
@@ -554,7 +570,9 @@ export class FileSystemSession implements FileSystemSessionApi, HeisenfileSessio
       const source = needChild(from, 'link');
       const target = needChild(to, 'link to');
       needWritable(target.parent);
-      await this.registry.syncAt(this, from.userpath, direntryKey(source.parent, source.childName));
+      const sourceEntry = direntryKey(source.parent, source.childName);
+      await this.awaitOtherWriters(from.userpath, sourceEntry);
+      await this.registry.syncAt(this, from.userpath, sourceEntry);
       await this.registry.syncAt(this, to.userpath, direntryKey(target.parent, target.childName));
       const entry = await this.child(source.parent, source.childName);
       if (entry === undefined) throw new SftpError(SftpStatus.NO_SUCH_FILE, 'no such file');

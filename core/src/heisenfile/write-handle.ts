@@ -43,6 +43,12 @@ export interface OpenTarget {
  *   `childName` only after its upload, right before it links, so a remove or rename that happened
  *   before that point wins; one that happens after it waits (registry → `sync`) for the link to be
  *   done and then removes or moves the linked entry. Either way the result is the same.
+ * - A rename that wins over a commit under way still finds the file's old entry at the old name
+ *   (EXCL's empty file, or the version being rewritten), and the commit links the new content at
+ *   the new name. Moving that old entry after the link would put the old content on top of the
+ *   new (git renaming `HEAD.lock` over `HEAD` while its CLOSE commits left an empty HEAD), so the
+ *   rename asks `linkedSinceRename` once the commit is done, and then drops the old entry instead.
+ *   A rename of a file that is merely open moves the old entry first; the later link replaces it.
  * - Reads, writes, truncations and fsync of one handle run one after another in the order they
  *   arrived (`chain`), so a read sees every write issued before it and APPEND writes at the real end.
  */
@@ -57,6 +63,12 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   private chain: Promise<unknown> = Promise.resolve();
   private commitRun: Promise<void> | undefined;
   private renamedWhileOpening = false;
+  /** A rename gave the file a new name that no link has used yet. */
+  private renamedSinceLink = false;
+  /** A link used the name the last rename gave (see the class comment). */
+  private linkedAfterRename = false;
+  /** fsync calls not finished yet (a rename waits for them as for a close's commit). */
+  private fsyncs: Promise<unknown> = Promise.resolve();
   private spoolReaders = 0;
   private releaseWanted = false;
   /** Set by copy-data: the whole content is this immutable file, to be linked as it is. */
@@ -94,6 +106,14 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   /** Still open for writing (not closed, not abandoned). */
   get writing(): boolean {
     return !this.isClosed && !this.abandoned;
+  }
+
+  /**
+   * Open for writing with changes the grid does not have yet (written, truncated, created or
+   * re-timed since the open or the last fsync): the committed entry at its name is stale.
+   */
+  get uncommitted(): boolean {
+    return this.writing && this.changed;
   }
 
   /** Resolves true once close() is called, or false after `ms`. */
@@ -183,6 +203,8 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
 
   rename(userpath: string, parent: Cap | undefined, childName: string | undefined): void {
     if (this.target === undefined) this.renamedWhileOpening = true;
+    this.renamedSinceLink = true;
+    this.linkedAfterRename = false;
     this.userpath = userpath;
     this.parent = parent;
     this.childName = childName;
@@ -191,7 +213,23 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
 
   async sync(): Promise<void> {
     await this.opened.catch(() => undefined);
+    await this.fsyncs;
     await this.commitRun?.catch(() => undefined);
+  }
+
+  /**
+   * After a rename and its `sync`: whether a commit linked the content at the name that rename
+   * gave, so the entry left at the old name is stale (see the class comment).
+   */
+  linkedSinceRename(): boolean {
+    return this.linkedAfterRename;
+  }
+
+  /** The name a commit links at, read right before it links (see the class comment). */
+  private linkTarget(): { parent: Cap | undefined; childName: string | undefined } {
+    if (this.renamedSinceLink) this.linkedAfterRename = true;
+    this.renamedSinceLink = false;
+    return { parent: this.parent, childName: this.childName };
   }
 
   // ----- SessionFileHandle
@@ -306,11 +344,13 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
     if (this.isClosed)
       return Promise.reject(new SftpError(SftpStatus.BAD_MESSAGE, 'cannot sync a closed file handle'));
     if ((this.flags & OpenFlags.WRITE) === 0) return Promise.resolve();
-    return this.serial(async () => {
+    const run = this.serial(async () => {
       if (!this.changed || this.abandoned) return;
       await this.commit(false);
       this.changed = false; // committed: close has nothing more to do unless more is written
     });
+    this.fsyncs = Promise.all([this.fsyncs, run.catch(() => undefined)]);
+    return run;
   }
 
   close(): Promise<void> {
@@ -411,10 +451,11 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
       // copy-data of a whole immutable file: link the very same cap, nothing to upload.
       if (closing) activity.committing(adopted.size);
       if (this.abandoned) return;
-      if (this.parent === undefined || this.childName === undefined) {
+      const { parent, childName } = this.linkTarget();
+      if (parent === undefined || childName === undefined) {
         throw new SftpError(SftpStatus.PERMISSION_DENIED, 'cannot link a file without a parent directory');
       }
-      await this.context.grid.addChild(this.parent, this.childName, adopted.cap, {
+      await this.context.grid.addChild(parent, childName, adopted.cap, {
         mode: 'overwrite',
         metadata: { ...target.metadata, mtime: target.metadata.mtime ?? Date.now() / 1000 },
         coalesce: closing,
@@ -448,8 +489,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
       });
       // Read after the upload, right before linking: see the class comment.
       if (this.abandoned) return;
-      const parent = this.parent;
-      const childName = this.childName;
+      const { parent, childName } = this.linkTarget();
       if (parent === undefined || childName === undefined) {
         throw new SftpError(
           SftpStatus.PERMISSION_DENIED,

@@ -44,6 +44,10 @@ class FakeFile implements Heisenfile {
   sync(): Promise<void> {
     return this.committing;
   }
+
+  linkedSinceRename(): boolean {
+    return false;
+  }
 }
 
 const alice = { id: 'alice-1' };
@@ -101,7 +105,7 @@ describe('HeisenfileRegistry', () => {
     expect(file.userpath).toBe('/a');
     await expect(
       registry.renameAt(alice, from, { userpath: '/c', parent: dirB, childName: 'c' }, false),
-    ).resolves.toBe(true);
+    ).resolves.toEqual({ moved: true, linkedAtDestination: false });
     expect(file.userpath).toBe('/c');
     expect(registry.filesAt(alice, '/a', direntryKey(dirA, 'a'))).toEqual([]);
     expect(registry.filesAt(bob, '/x', direntryKey(dirB, 'c'))).toEqual([file]);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SftpStatus } from '../../src/vfs/sftp-status.js';
 import {
   CREAT,
+  EXCL,
   READ,
   TRUNC,
   WRITE,
@@ -58,6 +59,40 @@ describe('rename of an open file', () => {
     await handle.close();
     expect(await h.names()).toEqual(['doc2']);
     expect(text((await h.content('doc2')) ?? new Uint8Array())).toBe('new');
+  });
+
+  // A CLOSE may be overtaken once it has started (main/src/sftp/request-order.ts): git renames
+  // its lock file while the commit is uploading. The old entry (EXCL's empty file, or the file's
+  // previous version) must not land on top of what the commit linked at the new name.
+  it.each([
+    ['an exclusive create', WRITE | CREAT | EXCL, undefined],
+    ['a rewrite of an existing file', WRITE | TRUNC, 'old content'],
+  ])('keeps the committed content when the rename comes during the commit of %s', async (_l, flags, old) => {
+    const h = await make();
+    if (old !== undefined) await h.put('HEAD.lock', old);
+    const session = h.session();
+    const file = await session.open('/HEAD.lock', flags, {});
+    await file.write(0, bytes('ref: refs/heads/main\n'));
+    for (const node of h.nodes) node.delayMs = 5;
+    const closing = file.close();
+    await session.posixRename('/HEAD.lock', '/HEAD');
+    await closing;
+    expect(await h.names()).toEqual(['HEAD']);
+    expect(text((await h.content('HEAD')) ?? new Uint8Array())).toBe('ref: refs/heads/main\n');
+  });
+
+  it('keeps the content an fsync committed when the rename comes during that fsync', async () => {
+    const h = await make();
+    const session = h.session();
+    const file = await session.open('/draft', WRITE | CREAT | EXCL, {});
+    await file.write(0, bytes('synced'));
+    for (const node of h.nodes) node.delayMs = 5;
+    const syncing = file.fsync();
+    await session.posixRename('/draft', '/final');
+    await syncing;
+    await file.close();
+    expect(await h.names()).toEqual(['final']);
+    expect(text((await h.content('final')) ?? new Uint8Array())).toBe('synced');
   });
 
   it('follows a rename sent before the open has answered', async () => {
@@ -219,6 +254,73 @@ describe('reopen after close', () => {
     const reading = readFile(readerSession, '/doc');
     const [, content] = await Promise.all([closing, reading]);
     expect(content).toEqual(fresh);
+  });
+});
+
+// sshfs with max_conns=3 sends a CLOSE on the connection that opened the file, and only after
+// close(2) has returned: git's next step arrives on another connection before it.
+describe('a file still open on another connection of the same client', () => {
+  it('answers STAT with the bytes written so far, not the empty file its EXCL open made', async () => {
+    const h = await make();
+    const writer = h.session();
+    const other = h.session();
+    const lock = await writer.open('/index.lock', WRITE | CREAT | EXCL, {});
+    await lock.write(0, pattern(1500));
+    expect((await other.stat('/index.lock')).size).toBe(1500);
+    await lock.close();
+    expect((await other.stat('/index.lock')).size).toBe(1500);
+  });
+
+  it("lets git's lock-file rename and the next reader run before the CLOSE arrives", async () => {
+    const h = await make();
+    await h.put('index', pattern(900, 1));
+    const writer = h.session();
+    const other = h.session();
+    const fresh = pattern(2500, 2);
+    const lock = await writer.open('/index.lock', WRITE | CREAT | EXCL, {});
+    await lock.write(0, fresh);
+    await other.posixRename('/index.lock', '/index');
+    expect((await other.stat('/index')).size).toBe(2500);
+    const closing = new Promise((resolve) => setTimeout(resolve, 50)).then(() => lock.close());
+    const [content] = await Promise.all([readFile(h.session(), '/index'), closing]);
+    expect(content).toEqual(fresh);
+    expect(await h.content('index')).toEqual(fresh);
+    expect(await h.names()).toEqual(['index']);
+  });
+
+  it('links the written object, not its empty placeholder, when the link arrives first', async () => {
+    const h = await make();
+    const writer = h.session();
+    const other = h.session();
+    const object = pattern(700, 3);
+    const temp = await writer.open('/tmp_obj', WRITE | CREAT | EXCL, {});
+    await temp.write(0, object);
+    const closing = new Promise((resolve) => setTimeout(resolve, 50)).then(() => temp.close());
+    await Promise.all([other.hardlink('/tmp_obj', '/obj'), closing]);
+    await other.remove('/tmp_obj');
+    expect(await h.content('obj')).toEqual(object);
+  });
+
+  it('reads the committed file once the other writer has kept its file open past the grace', async () => {
+    const h = await make();
+    await h.put('log', bytes('committed'));
+    const writer = h.session();
+    const handle = await writer.open('/log', WRITE, {});
+    await handle.write(9, bytes(' and more'));
+    expect(text(await readFile(h.session(), '/log'))).toBe('committed');
+    await handle.close();
+    expect(text(await readFile(h.session(), '/log'))).toBe('committed and more');
+  });
+
+  it('shows the size an open file has now over its existing entry, in its own session too', async () => {
+    const h = await make();
+    await h.put('doc', pattern(3000, 4));
+    const session = h.session();
+    const handle = await session.open('/doc', WRITE, {});
+    await handle.write(5000, bytes('tail'));
+    expect((await session.stat('/doc')).size).toBe(5004);
+    await handle.close();
+    expect((await session.stat('/doc')).size).toBe(5004);
   });
 });
 

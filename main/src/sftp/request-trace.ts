@@ -9,8 +9,12 @@ export type TraceLog = (line: string) => void;
  */
 export function defaultTrace(): TraceLog | undefined {
   if (process.env['GRID_SFTP_TRACE_REQUESTS'] !== '1') return undefined;
-  return (line) => void process.stderr.write(`${line}\n`);
+  // Each SFTP session tags its lines: sshfs with max_conns spreads one client over several.
+  const tag = ++traceSessions;
+  return (line) => void process.stderr.write(`[${tag}] ${line}\n`);
 }
+
+let traceSessions = 0;
 
 export class RequestTimer {
   private readonly received = performance.now();
@@ -31,8 +35,14 @@ export class RequestTimer {
     const now = performance.now();
     // A STATUS reply carries its code after length(4), type(1) and id(4).
     const status = reply[4] === 101 && reply.length >= 13 ? ` status ${reply.readUInt32BE(9)}` : '';
+    // An ATTRS reply with its size flag (1) carries the size after its flags: what a client's
+    // kernel takes as the file's size, the first suspect when a mounted file reads short.
+    const size =
+      reply[4] === 105 && reply.length >= 21 && (reply.readUInt32BE(9) & 1) !== 0
+        ? ` size ${reply.readBigUInt64BE(13)}`
+        : '';
     this.log(
-      `sftp #${this.id} ${messageName(this.type)} ${this.subject} waited ${(this.started - this.received).toFixed(1)} ms, ran ${(now - this.started).toFixed(1)} ms${status}`,
+      `sftp #${this.id} ${messageName(this.type)} ${this.subject} waited ${(this.started - this.received).toFixed(1)} ms, ran ${(now - this.started).toFixed(1)} ms${status}${size}`,
     );
   }
 }
@@ -41,9 +51,9 @@ export class RequestTimer {
 export function traceSubject(payload: Buffer): string {
   if (payload.length < 8) return '';
   const length = payload.readUInt32BE(4);
-  const text = payload
-    .subarray(8, 8 + Math.min(length, 200))
-    .toString('utf8')
-    .replace(/\/uri\/[^/]*/g, '/uri/…');
-  return JSON.stringify(text);
+  const field = payload.subarray(8, 8 + Math.min(length, 200));
+  const text = field.toString('utf8');
+  // Handles are binary: shown in hex, so the requests on one handle can be followed.
+  if (text.includes('\uFFFD') || field.some((byte) => byte < 0x20)) return `<${field.toString('hex')}>`;
+  return JSON.stringify(text.replace(/\/uri\/[^/]*/g, '/uri/…'));
 }
