@@ -35,6 +35,11 @@ export interface Heisenfile {
   /** Resolves once a close already under way has committed (or failed); at once otherwise. */
   sync(): Promise<void>;
   /**
+   * Resolves once the entry the file's open created is in the grid (an EXCL open publishes its
+   * empty file in the background); at once for other opens.
+   */
+  published(): Promise<void>;
+  /**
    * After `rename` and `sync`: true when a commit already linked the content at the new name, so
    * whatever the old name still holds is stale and must not be moved over it.
    */
@@ -108,7 +113,7 @@ export class HeisenfileRegistry {
   ): Promise<boolean> {
     const files = this.take(session, userpath, direntry);
     for (const file of files) file.abandon();
-    await syncAll(files);
+    await settleAll(files);
     return files.length > 0;
   }
 
@@ -134,7 +139,7 @@ export class HeisenfileRegistry {
       append(this.pathsOf(this.owners.get(file) ?? session.id), file.userpath, file);
       this.addByDirentry(file);
     }
-    await syncAll(files);
+    await settleAll(files);
     return { moved: files.length > 0, linkedAtDestination: files.some((f) => f.linkedSinceRename()) };
   }
 
@@ -149,18 +154,32 @@ export class HeisenfileRegistry {
   }
 
   /**
+   * Waits until a change of the entry itself (a link of it) may run: the entries the files there
+   * created are in the grid, and commits under way are done.
+   */
+  async settleAt(
+    session: HeisenfileSession,
+    userpath: string,
+    direntry: DirentryKey | undefined,
+  ): Promise<void> {
+    await settleAll(this.filesAt(session, userpath, direntry));
+  }
+
+  /**
    * Waits for the commits under way into one directory (by storage index): a listing, or an
    * emptiness check, made after a CLOSE must include what that CLOSE commits, even when the
-   * CLOSE's reply has not been sent yet.
+   * CLOSE's reply has not been sent yet. So must it include a file created with EXCL.
    */
   async syncDirectory(dir: Cap): Promise<void> {
     const key = directoryKey(dir);
     if (key === undefined) return;
     const prefix = `${key}/`;
     const files: Heisenfile[] = [];
-    for (const [direntry, here] of this.byDirentry)
-      if (direntry.startsWith(prefix)) files.push(...here.filter((file) => file.closed));
-    await syncAll(files);
+    for (const [direntry, here] of this.byDirentry) if (direntry.startsWith(prefix)) files.push(...here);
+    for (const file of files) {
+      await file.published().catch(() => undefined);
+      if (file.closed) await file.sync().catch(() => undefined);
+    }
   }
 
   /** A file's close is done: it leaves both indexes. */
@@ -246,4 +265,12 @@ function without<K>(map: Map<K, Heisenfile[]>, key: K, file: Heisenfile): void {
 /** Waits for each file's commit in turn; a failed commit does not stop the others being awaited. */
 async function syncAll(files: readonly Heisenfile[]): Promise<void> {
   for (const file of files) await file.sync().catch(() => undefined);
+}
+
+/** syncAll, after each file's created entry is in the grid (see `settleAt`). */
+async function settleAll(files: readonly Heisenfile[]): Promise<void> {
+  for (const file of files) {
+    await file.published().catch(() => undefined);
+    await file.sync().catch(() => undefined);
+  }
 }

@@ -233,13 +233,12 @@ export class FileSystemSession implements FileSystemSessionApi, HeisenfileSessio
     // A reopen waits for the commit of an earlier handle at this entry (sshfs reports a file
     // closed before our CLOSE reply, and then reopens it).
     await this.registry.syncAt(this, userpath, direntry, handle);
-    let created = false;
     if ((flags & OpenFlags.EXCL) !== 0) {
+      if (handle === undefined)
+        throw new SftpError(SftpStatus.FAILURE, 'internal: creation without a write handle');
       if (!parentWritable)
         throw new SftpError(SftpStatus.FAILURE, 'cannot create a file exclusively in a read-only directory');
-      // EXCL: the entry itself is created atomically now (an empty file), not at close.
-      await this.grid.addChild(parent, childName, EMPTY_FILE, { mode: 'no-overwrite', metadata: desired });
-      created = true;
+      return this.createExclusively(handle, userpath, parent, childName, desired);
     }
     const entry = await this.child(parent, childName);
     if (entry === undefined) {
@@ -275,12 +274,50 @@ export class FileSystemSession implements FileSystemSessionApi, HeisenfileSessio
         childName,
         existing: cap,
         metadata: { ...entry.metadata, ...desired },
-        created,
+        created: false,
       });
       this.registry.addByDirentry(handle);
       return handle;
     }
     return this.readHandle(cap, userpath, flags, parentWritable, entry.metadata);
+  }
+
+  /**
+   * OPEN with EXCL: the entry exists from the OPEN on (DESIGN §3), "atomically with respect to
+   * updates by this storage client", as Tahoe puts it. The name is taken in this process at once:
+   * checked and registered under its entry with no await in between, so of two EXCL opens of a
+   * name, from any sessions of this gateway, exactly one wins, and every other operation sees the
+   * file from then on (STAT answers from the handle). The empty file that holds the name in the
+   * grid is published in the background, with the directory's next change (ChangeQueues),
+   * instead of making the client wait for one durable publish per file: `cp` into an sshfs mount
+   * opens every file with O_EXCL and waits for each OPEN. Whatever needs the entry in the grid
+   * waits for that publish: the commit's link, a rename or remove or link of the name, a listing
+   * of the directory (HeisenfileRegistry: `published`). A name another process took meanwhile
+   * is caught by that publish's test-and-set and reported at CLOSE, never overwritten.
+   */
+  private async createExclusively(
+    handle: WriteHandle,
+    userpath: string,
+    parent: Cap,
+    childName: string,
+    metadata: EntryMetadata,
+  ): Promise<WriteHandle> {
+    const taken = this.registry
+      .filesAt(this, userpath, direntryKey(parent, childName))
+      .some((file) => file !== handle);
+    if (taken)
+      throw new SftpError(SftpStatus.FAILURE, 'cannot create a file exclusively when it already exists');
+    handle.reserve(parent, childName);
+    this.registry.addByDirentry(handle);
+    if ((await this.child(parent, childName)) !== undefined)
+      throw new SftpError(SftpStatus.FAILURE, 'cannot create a file exclusively when it already exists');
+    const entryCreation = this.grid.addChild(parent, childName, EMPTY_FILE, {
+      mode: 'no-overwrite',
+      metadata,
+      coalesce: true,
+    });
+    await handle.complete({ parent, childName, existing: undefined, metadata, created: true, entryCreation });
+    return handle;
   }
 
   /**
@@ -398,8 +435,8 @@ export class FileSystemSession implements FileSystemSessionApi, HeisenfileSessio
       const located = await this.locate(path);
       const { parent, childName } = needChild(located, 'create');
       needWritable(parent);
-      // A file being committed at that name exists already.
-      await this.registry.syncAt(this, located.userpath, direntryKey(parent, childName));
+      // A file being committed or created at that name exists already.
+      await this.registry.settleAt(this, located.userpath, direntryKey(parent, childName));
       if ((await this.child(parent, childName)) !== undefined)
         throw new SftpError(SftpStatus.FAILURE, 'it already exists');
       const created = await this.grid.createDirectory();
@@ -572,7 +609,7 @@ export class FileSystemSession implements FileSystemSessionApi, HeisenfileSessio
       needWritable(target.parent);
       const sourceEntry = direntryKey(source.parent, source.childName);
       await this.awaitOtherWriters(from.userpath, sourceEntry);
-      await this.registry.syncAt(this, from.userpath, sourceEntry);
+      await this.registry.settleAt(this, from.userpath, sourceEntry);
       await this.registry.syncAt(this, to.userpath, direntryKey(target.parent, target.childName));
       const entry = await this.child(source.parent, source.childName);
       if (entry === undefined) throw new SftpError(SftpStatus.NO_SUCH_FILE, 'no such file');

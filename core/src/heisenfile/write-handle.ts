@@ -1,7 +1,7 @@
 import { SequentialChunkHasher } from '../immutable/sequential-hasher.js';
 import type { HandleActivity } from '../activity/activity-registry.js';
 import type { Cap } from '../caps/cap.js';
-import type { EntryMetadata } from '../dirnode/entries.js';
+import { DirectoryError, type EntryMetadata } from '../dirnode/entries.js';
 import type { FileReader } from '../grid/file-reader.js';
 import type { Grid } from '../grid/grid.js';
 import type { ByteSource } from '../util/byte-source.js';
@@ -31,6 +31,8 @@ export interface OpenTarget {
   readonly metadata: EntryMetadata;
   /** True when the entry is new (CREAT of a missing name, or EXCL): there is something to commit even if unwritten. */
   readonly created: boolean;
+  /** EXCL: the publish of the empty file that holds the name (see FileSystemSession.createExclusively). */
+  readonly entryCreation?: Promise<unknown>;
 }
 
 /**
@@ -135,7 +137,16 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
 
   // ----- the open, finished by the session once it knows where the file is
 
+  /** EXCL: the name is known before the open completes, so the registry can hold it at once. */
+  reserve(parent: Cap, childName: string): void {
+    if (this.renamedWhileOpening) return;
+    this.parent = parent;
+    this.childName = childName;
+  }
+
   async complete(target: OpenTarget): Promise<void> {
+    // Settled here, so a file abandoned before its commit leaves no unhandled rejection.
+    target.entryCreation?.catch(() => undefined);
     this.target = target;
     // A rename that arrived while this open was still resolving has already moved the file: the
     // new name wins (Tahoe's GeneralSFTPFile.open does the same).
@@ -215,6 +226,25 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
     await this.opened.catch(() => undefined);
     await this.fsyncs;
     await this.commitRun?.catch(() => undefined);
+  }
+
+  async published(): Promise<void> {
+    await this.opened.catch(() => undefined);
+    await this.target?.entryCreation?.catch(() => undefined);
+  }
+
+  /** The commit links only once the empty file of an EXCL open holds the name in the grid. */
+  private async entryCreated(): Promise<void> {
+    try {
+      await this.target?.entryCreation;
+    } catch (error) {
+      if (error instanceof DirectoryError && error.code === 'exists')
+        throw new SftpError(
+          SftpStatus.FAILURE,
+          'the file was created exclusively, but another client created the same name meanwhile',
+        );
+      throw error;
+    }
   }
 
   /**
@@ -450,6 +480,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
     if (adopted !== undefined) {
       // copy-data of a whole immutable file: link the very same cap, nothing to upload.
       if (closing) activity.committing(adopted.size);
+      await this.entryCreated();
       if (this.abandoned) return;
       const { parent, childName } = this.linkTarget();
       if (parent === undefined || childName === undefined) {
@@ -487,6 +518,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
         },
         onProgress: (done) => closing && activity.progress(done),
       });
+      await this.entryCreated();
       // Read after the upload, right before linking: see the class comment.
       if (this.abandoned) return;
       const { parent, childName } = this.linkTarget();

@@ -48,6 +48,10 @@ class FakeFile implements Heisenfile {
   linkedSinceRename(): boolean {
     return false;
   }
+
+  published(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 const alice = { id: 'alice-1' };

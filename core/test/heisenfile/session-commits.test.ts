@@ -10,6 +10,8 @@ import { SftpStatus } from '../../src/vfs/sftp-status.js';
 import {
   bytes,
   CREAT,
+  EXCL,
+  type Harness,
   expectStatus,
   listDir,
   READ,
@@ -74,26 +76,32 @@ describe('a CLOSE whose commit is still running', () => {
 });
 
 describe('directories another process changes', () => {
-  it('a session sees them once its window has passed, and its own changes at once', async () => {
-    const h = await make();
-    let time = 1_000_000;
+  /** A session on a grid of its own over the harness's nodes: the harness is another process. */
+  async function otherProcess(h: Harness, now: () => number) {
     const grid = new Grid({
       nodes: h.nodes,
       encoding: { k: 3, happy: 4, n: 5 },
       threads: 0,
-      directoryCache: { now: () => time },
+      directoryCache: { now },
     });
+    const session = new FileSystemSession({
+      grid,
+      heisenfiles: new HeisenfileRegistry(),
+      activity: new ActivityRegistry(),
+      account: 'alice',
+      root: h.root,
+      convergenceSecret: new Uint8Array(32),
+      spoolDir: h.spoolDir,
+      directoryMaxAgeMs: 1000,
+    });
+    return { grid, session };
+  }
+
+  it('a session sees them once its window has passed, and its own changes at once', async () => {
+    const h = await make();
+    let time = 1_000_000;
+    const { grid, session } = await otherProcess(h, () => time);
     try {
-      const session = new FileSystemSession({
-        grid,
-        heisenfiles: new HeisenfileRegistry(),
-        activity: new ActivityRegistry(),
-        account: 'alice',
-        root: h.root,
-        convergenceSecret: new Uint8Array(32),
-        spoolDir: h.spoolDir,
-        directoryMaxAgeMs: 1000,
-      });
       await expectStatus(session.stat('/elsewhere'), SftpStatus.NO_SUCH_FILE);
       // The harness's grid is another process to this one.
       await h.put('elsewhere', 'written by another process');
@@ -106,6 +114,25 @@ describe('directories another process changes', () => {
       await h.grid.deleteChild(h.root, 'elsewhere');
       time += 1000;
       await expectStatus(session.stat('/elsewhere'), SftpStatus.NO_SUCH_FILE);
+      await session.end();
+    } finally {
+      await grid.close();
+    }
+  });
+
+  it('an EXCL create of a name another process took meanwhile fails at close and overwrites nothing', async () => {
+    const h = await make();
+    const { grid, session } = await otherProcess(h, () => 1_000_000);
+    try {
+      expect(await listDir(session, '/')).toEqual([]);
+      // Within the session's window, so its OPEN does not see this yet: the publish's
+      // test-and-set does.
+      await h.put('clash', 'theirs');
+      const mine = await session.open('/clash', WRITE | CREAT | EXCL, {});
+      await mine.write(0, bytes('mine'));
+      const failure = await expectStatus(mine.close(), SftpStatus.FAILURE);
+      expect(failure.message).toMatch(/created the same name meanwhile/);
+      expect(text((await h.content('clash')) ?? new Uint8Array())).toBe('theirs');
       await session.end();
     } finally {
       await grid.close();

@@ -193,17 +193,19 @@ describe('session writes', () => {
     expect(text((await h.content('small')) ?? new Uint8Array())).toBe('0123456789');
   });
 
-  it('EXCL on a new name links an empty file during the open, visible before close', async () => {
+  it('EXCL on a new name holds it from the open on, for every session, and links an empty file before close', async () => {
     const h = await make();
+    for (const node of h.nodes) node.delayMs = 5; // the empty file's publish takes a while
     const session = h.session();
     const other = h.session();
     const handle = await session.open('/excl', WRITE | CREAT | TRUNC | EXCL, {});
-    // The grid itself has the entry, empty, already.
-    expect(await h.content('excl')).toEqual(new Uint8Array(0));
+    // Taken in this process at once: a second exclusive create, from another session, loses.
+    await expectStatus(other.open('/excl', WRITE | CREAT | EXCL, {}), SftpStatus.FAILURE);
+    expect((await other.stat('/excl')).size).toBe(0);
+    // A listing waits for the empty file to be in the grid.
     const listed = await listDir(other, '/');
     expect(listed.map((e) => e.filename)).toContain('excl');
-    // A second exclusive create of the same name, from another session, loses.
-    await expectStatus(other.open('/excl', WRITE | CREAT | EXCL, {}), SftpStatus.FAILURE);
+    expect(await h.content('excl')).toEqual(new Uint8Array(0));
     await handle.write(0, bytes('0123456789'));
     await handle.close();
     expect(text((await h.content('excl')) ?? new Uint8Array())).toBe('0123456789');
