@@ -77,7 +77,7 @@ describe('a CLOSE whose commit is still running', () => {
 
 describe('directories another process changes', () => {
   /** A session on a grid of its own over the harness's nodes: the harness is another process. */
-  async function otherProcess(h: Harness, now: () => number) {
+  function otherProcess(h: Harness, now: () => number) {
     const grid = new Grid({
       nodes: h.nodes,
       encoding: { k: 3, happy: 4, n: 5 },
@@ -100,7 +100,7 @@ describe('directories another process changes', () => {
   it('a session sees them once its window has passed, and its own changes at once', async () => {
     const h = await make();
     let time = 1_000_000;
-    const { grid, session } = await otherProcess(h, () => time);
+    const { grid, session } = otherProcess(h, () => time);
     try {
       await expectStatus(session.stat('/elsewhere'), SftpStatus.NO_SUCH_FILE);
       // The harness's grid is another process to this one.
@@ -122,7 +122,7 @@ describe('directories another process changes', () => {
 
   it('an EXCL create of a name another process took meanwhile fails at close and overwrites nothing', async () => {
     const h = await make();
-    const { grid, session } = await otherProcess(h, () => 1_000_000);
+    const { grid, session } = otherProcess(h, () => 1_000_000);
     try {
       expect(await listDir(session, '/')).toEqual([]);
       // Within the session's window, so its OPEN does not see this yet: the publish's
