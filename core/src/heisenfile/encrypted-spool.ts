@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { EXTENT, ExtentCipher } from './extent-cipher.js';
 import { IntervalSet, type Range } from './interval-set.js';
 import { SerialQueue } from './serial-queue.js';
+import { SpillingSpoolFile } from './spilling-spool-file.js';
 import { openSpoolFile, readFully, SpoolError, writeFully, type SpoolFile } from './spool-file.js';
 
 export { SpoolError, type SpoolFile } from './spool-file.js';
@@ -15,6 +16,11 @@ export interface EncryptedSpoolOptions {
   size?: number;
   /** Opens the temp file; for tests that inject I/O errors. */
   openFile?: (path: string) => Promise<SpoolFile>;
+  /**
+   * Content up to this many bytes stays in memory (encrypted all the same) and the temp file is
+   * made only when a write goes past it (SpillingSpoolFile). 0, the default: a file from the start.
+   */
+  memoryLimit?: number;
 }
 
 type FillState = 'pending' | 'running' | 'done' | 'failed';
@@ -84,7 +90,12 @@ export class EncryptedSpool {
     const size = options.size ?? 0;
     checkOffset(size, 'size');
     const path = join(options.dir, `spool-${randomBytes(12).toString('hex')}.tmp`);
-    const file = await (options.openFile ?? openSpoolFile)(path);
+    const openFile = (): Promise<SpoolFile> => (options.openFile ?? openSpoolFile)(path);
+    const memoryLimit = options.memoryLimit ?? 0;
+    const file =
+      memoryLimit > 0
+        ? new SpillingSpoolFile(memoryLimit, openFile, () => rm(path, { force: true }))
+        : await openFile();
     return new EncryptedSpool(file, path, size);
   }
 
@@ -227,7 +238,7 @@ export class EncryptedSpool {
       try {
         await this.file.close();
       } finally {
-        await rm(this.path, { force: true });
+        if (this.file.onDisk !== false) await rm(this.path, { force: true });
         this.cipher.wipe();
       }
     });

@@ -11,6 +11,8 @@ export interface SpoolFile {
   read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
   truncate(length: number): Promise<void>;
   close(): Promise<void>;
+  /** False when no file was made on disk (SpillingSpoolFile), so there is nothing to unlink. */
+  readonly onDisk?: boolean;
 }
 
 /** Creates the temp file exclusively, readable by its owner only. */

@@ -35,6 +35,9 @@ export interface OpenTarget {
   readonly entryCreation?: Promise<unknown>;
 }
 
+/** A file written up to this size never makes a temporary file (see SpillingSpoolFile). */
+const SPOOL_IN_MEMORY = 64 * 1024;
+
 /**
  * A handle open for writing (Tahoe's GeneralSFTPFile): a heisenfile. It is registered by path
  * before its open does anything slow; its bytes go to an encrypted spool; its close uploads the
@@ -161,7 +164,11 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
         ? undefined
         : await this.context.grid.openFile(target.existing);
     if (truncate && target.existing !== undefined) this.changed = true;
-    this.spool = await EncryptedSpool.create({ dir: this.context.spoolDir, size: existing?.size ?? 0 });
+    this.spool = await EncryptedSpool.create({
+      dir: this.context.spoolDir,
+      size: existing?.size ?? 0,
+      memoryLimit: SPOOL_IN_MEMORY,
+    });
     // The existing content comes in the background: writes go on meanwhile, reads wait only for
     // the bytes they need (the spool's milestones).
     if (existing !== undefined && existing.size > 0) void this.spool.fill(existing.stream(), existing.size);

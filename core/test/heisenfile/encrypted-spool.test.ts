@@ -27,11 +27,13 @@ afterEach(async () => {
 async function newSpool(
   size?: number,
   openFile?: (path: string) => Promise<SpoolFile>,
+  memoryLimit?: number,
 ): Promise<EncryptedSpool> {
   const spool = await EncryptedSpool.create({
     dir,
     ...(size === undefined ? {} : { size }),
     ...(openFile ? { openFile } : {}),
+    ...(memoryLimit === undefined ? {} : { memoryLimit }),
   });
   spools.push(spool);
   return spool;
@@ -269,6 +271,59 @@ describe('EncryptedSpool fill', () => {
   });
 });
 
+describe('EncryptedSpool with a memory limit', () => {
+  it('makes no temp file for content within the limit, even after truncations', async () => {
+    const spool = await newSpool(undefined, undefined, 64 * KiB);
+    await spool.write(0, pattern(10 * KiB));
+    await spool.setSize(3 * KiB);
+    await spool.write(8 * KiB, pattern(1 * KiB, 'tail'));
+    const expected = Buffer.concat([pattern(3 * KiB), Buffer.alloc(5 * KiB), pattern(1 * KiB, 'tail')]);
+    expectBytes(await collect(spool.stream()), expected);
+    expect(await readdir(dir)).toEqual([]);
+    await spool.destroy();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('spills to an encrypted temp file past the limit and keeps every byte', async () => {
+    const spool = await newSpool(undefined, undefined, 16 * KiB);
+    await spool.write(0, pattern(12 * KiB));
+    expect(await readdir(dir)).toEqual([]);
+    await spool.write(12 * KiB, pattern(20 * KiB, 'second part'));
+    expect((await readFile(spool.path)).indexOf('GRID-SFTP-PLAINTEXT')).toBe(-1);
+    expectBytes(
+      await collect(spool.stream()),
+      Buffer.concat([pattern(12 * KiB), pattern(20 * KiB, 'second part')]),
+    );
+    await spool.destroy();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('keeps the content in memory when the spill fails, and spills on the next write', async () => {
+    let failures = 1;
+    const openFile = async (path: string): Promise<SpoolFile> => {
+      const handle = await open(path, 'wx+', 0o600);
+      return {
+        write: async (buffer, offset, length, position) => {
+          if (failures-- > 0) throw Object.assign(new Error('ENOSPC: no space'), { code: 'ENOSPC' });
+          return handle.write(buffer, offset, length, position);
+        },
+        read: (buffer, offset, length, position) => handle.read(buffer, offset, length, position),
+        truncate: (length) => handle.truncate(length),
+        close: () => handle.close(),
+      };
+    };
+    const spool = await newSpool(undefined, openFile, 8 * KiB);
+    await spool.write(0, pattern(6 * KiB));
+    await expect(spool.write(6 * KiB, pattern(6 * KiB, 'more'))).rejects.toMatchObject({ code: 'ENOSPC' });
+    expect(await readdir(dir)).toEqual([]);
+    expectBytes(await spool.read(0, 6 * KiB), pattern(6 * KiB));
+    await spool.write(6 * KiB, pattern(6 * KiB, 'more'));
+    expectBytes(await collect(spool.stream()), Buffer.concat([pattern(6 * KiB), pattern(6 * KiB, 'more')]));
+    await spool.destroy();
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
+
 describe('EncryptedSpool errors and destroy', () => {
   /**
    * Wraps the real file: when `full.on`, a write that needs new space (past the file's length at
@@ -401,7 +456,11 @@ describe('EncryptedSpool against an in-memory model', () => {
     }
   }
 
-  it('matches the model for pipelined write/setSize/read with a concurrent fill', async () => {
+  // With a memory limit the same content lives in memory first and spills to the file midway.
+  it.each([
+    ['a file from the start', 0],
+    ['memory up to 40 KiB, then a file', 40 * KiB],
+  ])('matches the model for pipelined write/setSize/read with a concurrent fill (%s)', async (_l, limit) => {
     await fc.assert(
       fc.asyncProperty(
         fc.nat(150 * KiB),
@@ -409,7 +468,7 @@ describe('EncryptedSpool against an in-memory model', () => {
         fc.array(op, { maxLength: 25 }),
         async (existingSize, chunkSizes, ops) => {
           const existing = bytesFor(existingSize, 7);
-          const spool = await newSpool(existingSize);
+          const spool = await newSpool(existingSize, undefined, limit);
           const model = new Model();
           model.write(0, existing);
           // The fill trickles in, yielding to the event loop between chunks.
@@ -441,8 +500,10 @@ describe('EncryptedSpool against an in-memory model', () => {
           await spool.whenFilled();
           expect(spool.size).toBe(model.bytes.length);
           expectBytes(await collect(spool.stream(50 * KiB)), Buffer.from(model.bytes));
-          expect((await readFile(spool.path)).length).toBeLessThanOrEqual(model.bytes.length);
+          const onDisk = await readFile(spool.path).catch(() => new Uint8Array(0));
+          expect(onDisk.length).toBeLessThanOrEqual(model.bytes.length);
           await spool.destroy();
+          expect(await readdir(dir)).toEqual([]);
         },
       ),
       { numRuns: 60 },
