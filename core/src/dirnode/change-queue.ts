@@ -26,6 +26,9 @@ interface Queue {
   timer: ReturnType<typeof setTimeout> | undefined;
   /** When the last urgent change of this directory came in. */
   lastUrgent: number;
+  /** How many changes the last publish carried, and when it ended. */
+  lastBatch: number;
+  lastBatchEnd: number;
 }
 
 /**
@@ -47,8 +50,13 @@ interface Queue {
  * for the next one and rides with it. That is the sshfs pattern: `cp` creates each file with
  * O_EXCL, which is published during OPEN while the client waits, and the previous file's link
  * comes in between; both then cost one publish instead of two in a row (the second of which the
- * next OPEN would queue behind). A client that waits for each CLOSE (OpenSSH `sftp put`) makes
- * no urgent changes, so its links never wait.
+ * next OPEN would queue behind). The same wait applies while changes stream in faster than
+ * publishes go out (the last publish carried several, just now): `cp` into sshfs, whose OPENs no
+ * longer wait for a publish (FileSystemSession.createExclusively), sends a file's link and the
+ * next file's creation every few milliseconds, and each publish rewrites the whole directory on
+ * every node, so fewer, fuller publishes are most of the saving. A client that waits for each
+ * CLOSE (OpenSSH `sftp put`) makes no urgent changes and one change per publish, so its links
+ * never wait.
  */
 export class ChangeQueues {
   private readonly queues = new Map<string, Queue>();
@@ -69,7 +77,14 @@ export class ChangeQueues {
       let queue = this.queues.get(si);
       if (queue === undefined) {
         if (this.queues.size >= 1024) this.prune();
-        queue = { items: [], running: false, timer: undefined, lastUrgent: -Infinity };
+        queue = {
+          items: [],
+          running: false,
+          timer: undefined,
+          lastUrgent: -Infinity,
+          lastBatch: 0,
+          lastBatchEnd: -Infinity,
+        };
         this.queues.set(si, queue);
       }
       if (urgent) queue.lastUrgent = this.now();
@@ -86,8 +101,7 @@ export class ChangeQueues {
 
   private kick(si: string, queue: Queue, publish: (batch: readonly PendingChange[]) => Promise<void>): void {
     if (queue.running || queue.items.length === 0) return;
-    const expectingUrgent = this.now() - queue.lastUrgent < URGENT_PATTERN_MS;
-    if (this.coalesceMs <= 0 || !expectingUrgent || queue.items.some((item) => item.urgent)) {
+    if (this.coalesceMs <= 0 || !this.expectingMore(queue) || queue.items.some((item) => item.urgent)) {
       void this.run(si, queue, publish);
       return;
     }
@@ -115,12 +129,25 @@ export class ChangeQueues {
           // `publish` settles its changes itself; this only guards against a bug leaving them hanging.
           for (const item of batch) item.reject(error);
         }
+        queue.lastBatch = batch.length;
+        queue.lastBatchEnd = this.now();
         // What came in during that publish goes next: at once if anyone is blocked on it.
       } while (queue.items.some((item) => item.urgent));
     } finally {
       queue.running = false;
     }
     if (queue.items.length > 0) this.kick(si, queue, publish);
-    else if (this.now() - queue.lastUrgent >= URGENT_PATTERN_MS) this.queues.delete(si);
+    else if (!this.expectingMore(queue)) this.queues.delete(si);
+  }
+
+  /**
+   * Whether more changes of this directory are likely within COALESCE_MS: it just had an urgent
+   * one (see the class comment), or its last publish carried several, just now (changes are
+   * streaming in faster than publishes go out).
+   */
+  private expectingMore(queue: Queue): boolean {
+    const now = this.now();
+    if (now - queue.lastUrgent < URGENT_PATTERN_MS) return true;
+    return queue.lastBatch > 1 && now - queue.lastBatchEnd < URGENT_PATTERN_MS;
   }
 }
