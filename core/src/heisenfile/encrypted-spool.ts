@@ -340,9 +340,14 @@ export class EncryptedSpool {
     // Marked before writing: a write that fails halfway may still have put ciphertext there.
     this.used.add(offset, end);
     this.diskLength = Math.max(this.diskLength, end);
-    const sealed = new Uint8Array(data.length);
-    this.cipher.transform(offset, data, sealed);
-    await writeFully(this.file, sealed, offset);
+    const buffer = takeSealBuffer(data.length);
+    try {
+      const sealed = buffer.subarray(0, data.length);
+      this.cipher.transform(offset, data, sealed);
+      await writeFully(this.file, sealed, offset);
+    } finally {
+      giveSealBuffer(buffer);
+    }
   }
 
   /** Writes `data` at `offset` (within one extent) under a fresh generation, re-encrypting the extent's other live bytes. */
@@ -392,6 +397,27 @@ export class EncryptedSpool {
   private assertOpen(): void {
     if (this.destroying) throw destroyedError();
   }
+}
+
+/**
+ * Buffers for ciphertext on its way to a spool file, shared by every spool, instead of a fresh
+ * zeroed one per WRITE (255 KiB from sshfs and OpenSSH). Garbage collection takes about a quarter
+ * of the gateway's time while it receives a file; this takes one allocation of every byte out of
+ * it (measured: 339 -> 311 ms of 1.35 s; the rest comes from ssh2's and crypto's own buffers).
+ * They only ever hold ciphertext, each under its own spool's key, so sharing shows nobody anything.
+ */
+const SEAL_BUFFER = 256 * 1024;
+const SEAL_BUFFERS_KEPT = 8;
+const freeSealBuffers: Uint8Array[] = [];
+
+function takeSealBuffer(length: number): Uint8Array {
+  if (length > SEAL_BUFFER) return new Uint8Array(length);
+  return freeSealBuffers.pop() ?? new Uint8Array(SEAL_BUFFER);
+}
+
+function giveSealBuffer(buffer: Uint8Array): void {
+  if (buffer.length === SEAL_BUFFER && freeSealBuffers.length < SEAL_BUFFERS_KEPT)
+    freeSealBuffers.push(buffer);
 }
 
 function destroyedError(): SpoolError {
