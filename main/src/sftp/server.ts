@@ -29,6 +29,12 @@ export interface SftpServerOptions {
   readonly onDisconnect?: (reason: string) => void;
   /** Logs every request with its timing (default: stderr when GRID_SFTP_TRACE_REQUESTS=1). */
   readonly trace?: TraceLog;
+  /**
+   * Runs a write of replies so that what is written in the same tick leaves in one syscall (the
+   * gateway corks the connection's socket): ssh2 cuts a 255 KiB READ reply into 8 SSH packets,
+   * each its own socket write otherwise.
+   */
+  readonly batchWrites?: (write: () => void) => void;
 }
 
 /**
@@ -196,7 +202,11 @@ export class SftpServer {
   private send(packet: Buffer): void {
     const stream = this.stream;
     if (this.closed || stream === undefined || stream.destroyed || !stream.writable) return;
-    if (!stream.write(packet)) this.outputBlocked = true;
+    const write = (): void => {
+      if (!stream.write(packet)) this.outputBlocked = true;
+    };
+    if (this.options.batchWrites === undefined) write();
+    else this.options.batchWrites(write);
   }
 
   /** The peer broke the protocol: the framing can no longer be trusted, so we drop it. */
