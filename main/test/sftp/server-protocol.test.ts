@@ -7,6 +7,21 @@ import { T, connect, dataOf, handleOf, namesOf, openFields, statusOf } from './c
 import { deferred, fakeFile, fakeSession } from './fake-session.js';
 
 describe('SftpServer protocol', { timeout: 20_000 }, () => {
+  it('hands every reply to batchWrites when given one (the gateway corks its socket there)', async () => {
+    let batched = 0;
+    const session = fakeSession();
+    const { client } = connect(session, {
+      batchWrites: (write) => {
+        batched++;
+        write();
+      },
+    });
+    await client.init();
+    await client.send(T.STAT, (w) => w.string('/')).reply;
+    await client.send(T.REALPATH, (w) => w.string('.')).reply;
+    expect(batched).toBe(3); // VERSION, ATTRS, NAME
+  });
+
   it('answers a later STAT only after a slow earlier request', async () => {
     const slow = deferred();
     const session = fakeSession({ mkdir: () => slow.promise });
