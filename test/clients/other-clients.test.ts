@@ -80,7 +80,7 @@ async function localTree(root: string): Promise<Map<string, Buffer>> {
 }
 
 describe.skipIf(!haveParamiko)('paramiko', () => {
-  it('logs in with password and key, refuses a wrong password and an unknown key, pipelines writes', async () => {
+  it('logs in with password and key, refuses a wrong password and an unknown key, pipelines writes, creates exclusively', async () => {
     const script = fileURLToPath(new URL('./paramiko_client.py', import.meta.url));
     const result = await run(PYTHON, [
       script,
@@ -98,6 +98,12 @@ describe.skipIf(!haveParamiko)('paramiko', () => {
     for (const method of ['password', 'key']) {
       expect(report[method]).toEqual({ same: true, listing: ['data.bin'], size: 600_000 });
     }
+    expect(report['excl']).toEqual({
+      size_while_open: 100,
+      second_create: 'refused',
+      listed: true,
+      content: 'x'.repeat(100),
+    });
   });
 });
 

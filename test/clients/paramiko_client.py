@@ -56,4 +56,31 @@ for name, auth in (
     sftp.close()
     transport.close()
 
+# An exclusive create seen from a second connection while the first still writes (sshfs with
+# max_conns does this): the name is taken at once, STAT shows the bytes written so far, a second
+# exclusive create fails, a listing shows it, and the content is there once it is closed.
+key = paramiko.Ed25519Key.from_private_key_file(key_file)
+writer_transport, other_transport = connect(pkey=key), connect(pkey=key)
+writer = paramiko.SFTPClient.from_transport(writer_transport)
+other = paramiko.SFTPClient.from_transport(other_transport)
+excl = {}
+f = writer.open("/excl.txt", "wx")
+f.write(b"x" * 100)
+f.flush()
+excl["size_while_open"] = other.stat("/excl.txt").st_size
+try:
+    other.open("/excl.txt", "wx").close()
+    excl["second_create"] = "succeeded"
+except IOError:
+    excl["second_create"] = "refused"
+excl["listed"] = "excl.txt" in other.listdir("/")
+f.close()
+with other.open("/excl.txt", "rb") as g:
+    excl["content"] = g.read().decode()
+results["excl"] = excl
+writer.close()
+other.close()
+writer_transport.close()
+other_transport.close()
+
 print(json.dumps(results))
