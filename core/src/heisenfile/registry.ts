@@ -161,8 +161,9 @@ export class HeisenfileRegistry {
     session: HeisenfileSession,
     userpath: string,
     direntry: DirentryKey | undefined,
+    ignore?: Heisenfile,
   ): Promise<void> {
-    await settleAll(this.filesAt(session, userpath, direntry));
+    await settleAll(this.filesAt(session, userpath, direntry).filter((file) => file !== ignore));
   }
 
   /**

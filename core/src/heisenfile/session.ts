@@ -231,8 +231,9 @@ export class FileSystemSession implements FileSystemSessionApi, HeisenfileSessio
       }
     }
     // A reopen waits for the commit of an earlier handle at this entry (sshfs reports a file
-    // closed before our CLOSE reply, and then reopens it).
-    await this.registry.syncAt(this, userpath, direntry, handle);
+    // closed before our CLOSE reply, and then reopens it), and for the empty file of an EXCL
+    // open still on its way to the grid (mkstemp, then open by the name: see createExclusively).
+    await this.registry.settleAt(this, userpath, direntry, handle);
     if ((flags & OpenFlags.EXCL) !== 0) {
       if (handle === undefined)
         throw new SftpError(SftpStatus.FAILURE, 'internal: creation without a write handle');

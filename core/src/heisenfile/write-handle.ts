@@ -157,7 +157,10 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
       this.parent = target.parent;
       this.childName = target.childName;
     }
-    this.changed = target.created;
+    // An EXCL open's empty file is the creation (Tahoe's has_changed leaves EXCL out too): a
+    // handle that writes nothing commits nothing, so it cannot undo what another handle of the
+    // same file wrote (mkstemp, then open by the name, write, close both).
+    this.changed = target.created && target.entryCreation === undefined;
     const truncate = (this.flags & OpenFlags.TRUNC) !== 0;
     const existing =
       truncate || target.existing === undefined
@@ -402,6 +405,8 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
         return;
       }
       if (!this.changed) {
+        // Unwritten after EXCL: its CLOSE still says whether the empty file made it.
+        await this.entryCreated();
         activity.closed();
         return;
       }

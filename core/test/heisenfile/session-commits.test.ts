@@ -133,6 +133,11 @@ describe('directories another process changes', () => {
       const failure = await expectStatus(mine.close(), SftpStatus.FAILURE);
       expect(failure.message).toMatch(/created the same name meanwhile/);
       expect(text((await h.content('clash')) ?? new Uint8Array())).toBe('theirs');
+      // Nothing written: the CLOSE still says that the create did not happen.
+      await h.put('clash2', 'theirs too');
+      const unwritten = await session.open('/clash2', WRITE | CREAT | EXCL, {});
+      await expectStatus(unwritten.close(), SftpStatus.FAILURE);
+      expect(text((await h.content('clash2')) ?? new Uint8Array())).toBe('theirs too');
       await session.end();
     } finally {
       await grid.close();

@@ -211,6 +211,23 @@ describe('session writes', () => {
     expect(text((await h.content('excl')) ?? new Uint8Array())).toBe('0123456789');
   });
 
+  it('EXCL: the file opens again by its path before its empty file is in the grid (mkstemp, then open)', async () => {
+    const h = await make();
+    for (const node of h.nodes) node.delayMs = 5; // the empty file's publish takes a while
+    const session = h.session();
+    const created = await session.open('/tmp.XXXXXX', WRITE | CREAT | EXCL, {});
+    const again = await session.open('/tmp.XXXXXX', READ | WRITE, {});
+    await again.write(0, bytes('through the second handle'));
+    await again.close();
+    await created.close();
+    expect(text((await h.content('tmp.XXXXXX')) ?? new Uint8Array())).toBe('through the second handle');
+    // Truncating by path works as soon, too.
+    const third = await session.open('/other', WRITE | CREAT | EXCL, {});
+    await session.setstat('/other', { size: 0 });
+    await third.close();
+    expect(await h.names()).toEqual(['other', 'tmp.XXXXXX']);
+  });
+
   it('EXCL with nothing written leaves an empty file', async () => {
     const h = await make();
     const handle = await h.session().open('/zerolength', WRITE | CREAT | EXCL, {});
