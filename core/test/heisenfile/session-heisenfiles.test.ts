@@ -87,9 +87,12 @@ describe('rename of an open file', () => {
     const file = await session.open('/draft', WRITE | CREAT | EXCL, {});
     await file.write(0, bytes('synced'));
     for (const node of h.nodes) node.delayMs = 5;
-    const syncing = file.fsync();
-    await session.posixRename('/draft', '/final');
+    const order: string[] = [];
+    const syncing = file.fsync().then(() => order.push('fsync'));
+    // The rename waits for the fsync's link, so it can tell whether that link used the new name.
+    await session.posixRename('/draft', '/final').then(() => order.push('rename'));
     await syncing;
+    expect(order).toEqual(['fsync', 'rename']);
     await file.close();
     expect(await h.names()).toEqual(['final']);
     expect(text((await h.content('final')) ?? new Uint8Array())).toBe('synced');
