@@ -114,8 +114,9 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   }
 
   /**
-   * Open for writing with changes the grid does not have yet (written, truncated, created or
-   * re-timed since the open or the last fsync): the committed entry at its name is stale.
+   * Open for writing with changes the grid does not have yet (written, truncated, created by
+   * CREAT of a missing name, or re-timed since the open or the last fsync; an EXCL open's empty
+   * file is not one): the committed entry at its name is stale.
    */
   get uncommitted(): boolean {
     return this.writing && this.changed;
