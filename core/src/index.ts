@@ -10,6 +10,7 @@ export { entryCap, type Freshness } from './dirnode/directory.js';
 export type { DirectoryCacheOptions } from './dirnode/dir-cache.js';
 export type { CheckReport, VerifyReport, RepairReport, VerifiedShare } from './immutable/health.js';
 export type { UploadReport, UploadOptions, KeyChoice } from './immutable/upload.js';
+export type { StreamingUpload } from './immutable/streaming-upload.js';
 export { MAX_MUTABLE_SIZE } from './mutable/publish.js';
 export { UncoordinatedWriteError } from './mutable/mutable-file.js';
 export { availableErasureKernels, createReedSolomon } from './erasure/index.js';

@@ -18,8 +18,9 @@ import { DirectoryCache, type DirectoryCacheOptions } from '../dirnode/dir-cache
 import { openImmutable } from '../immutable/download.js';
 import { checkImmutable, repairImmutable, verifyImmutable } from '../immutable/health.js';
 import type { CheckReport, RepairReport, VerifyReport } from '../immutable/health.js';
-import { MAX_SEGMENT_SIZE } from '../immutable/params.js';
+import { encodingParams, MAX_SEGMENT_SIZE } from '../immutable/params.js';
 import { uploadImmutable, type UploadOptions, type UploadReport } from '../immutable/upload.js';
+import { StreamingUpload } from '../immutable/streaming-upload.js';
 import { createMutable, openMutable, replaceMutable } from '../mutable/mutable-file.js';
 import { checkMutable, repairMutable, verifyMutable } from '../mutable/mutable-health.js';
 import { memoryFileReader, type FileReader } from './file-reader.js';
@@ -101,6 +102,19 @@ export class Grid {
   /** Stores an immutable file; a LIT cap for ≤ 55 bytes, otherwise a CHK cap. */
   upload(source: ByteSource, options: UploadOptions): Promise<UploadReport> {
     return uploadImmutable(this.ctx, source, options);
+  }
+
+  /** The segment size of every file of at least one segment (smaller files have one shorter segment). */
+  get fullSegmentSize(): number {
+    return encodingParams(Number.MAX_SAFE_INTEGER, this.ctx.encoding, this.ctx.maxSegmentSize).segmentSize;
+  }
+
+  /**
+   * An immutable upload fed while its size is unknown, for a file written from start to end (see
+   * StreamingUpload); undefined when some storage node cannot take it that way.
+   */
+  startStreamingUpload(): Promise<StreamingUpload | undefined> {
+    return StreamingUpload.start(this.ctx);
   }
 
   uploadBytes(bytes: Uint8Array, options: UploadOptions): Promise<UploadReport> {

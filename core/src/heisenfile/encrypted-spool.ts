@@ -114,17 +114,20 @@ export class EncryptedSpool {
     return this.live.count;
   }
 
+  /**
+   * `data` must stay unchanged until the returned promise settles: it is encrypted when the write
+   * gets its turn, not copied first (a copy of every WRITE's bytes measured as a third of the
+   * gateway's allocations while it receives a file, and so of its garbage collection).
+   */
   write(offset: number, data: Uint8Array): Promise<void> {
     const failure = this.refuse() ?? badOffset(offset, 'offset');
     if (failure) return Promise.reject(failure);
-    // Copied because the write may wait in the queue while the caller reuses its buffer.
-    const copy = data.slice();
     return this.ops.run(() =>
       this.disk.run(async () => {
         this.assertOpen();
-        await this.writeRange(offset, copy);
-        this.written += copy.length;
-        if (copy.length > 0) this.logicalSize = Math.max(this.logicalSize, offset + copy.length);
+        await this.writeRange(offset, data);
+        this.written += data.length;
+        if (data.length > 0) this.logicalSize = Math.max(this.logicalSize, offset + data.length);
         this.notify();
       }),
     );

@@ -48,6 +48,7 @@ export interface SessionFileHandle {
   readonly id: string;
   /** Up to `length` bytes; rejects with EOF when `offset` is at or past the end. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /** `data` must stay unchanged until the returned promise settles (it is not copied). */
   write(offset: number, data: Uint8Array): Promise<void>;
   fstat(): Promise<SftpAttrs>;
   fsetstat(attrs: SftpAttrs): Promise<void>;

@@ -9,6 +9,7 @@ import { attributesOf, type SftpAttrs } from '../vfs/attributes.js';
 import { toSftpError } from '../vfs/error-mapping.js';
 import { SftpError, SftpStatus } from '../vfs/sftp-status.js';
 import { EncryptedSpool } from './encrypted-spool.js';
+import { SequentialUploadFeed } from './sequential-upload-feed.js';
 import { direntryKey, type DirentryKey, type Heisenfile, type HeisenfileRegistry } from './registry.js';
 import { OpenFlags, type SessionFileHandle } from './session-api.js';
 
@@ -64,6 +65,8 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   private spool: EncryptedSpool | undefined;
   /** Convergence chunk hashes of a file written in order, ready for the commit (see SequentialChunkHasher). */
   private hasher: SequentialChunkHasher | undefined;
+  /** Segments streamed to the grid while a new file is written in order (see SequentialUploadFeed). */
+  private feed: SequentialUploadFeed | undefined;
   private target: OpenTarget | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private commitRun: Promise<void> | undefined;
@@ -176,8 +179,13 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
     // The existing content comes in the background: writes go on meanwhile, reads wait only for
     // the bytes they need (the spool's milestones).
     if (existing !== undefined && existing.size > 0) void this.spool.fill(existing.stream(), existing.size);
-    // Only a file that starts empty can be hashed from its writes alone.
-    else this.hasher = new SequentialChunkHasher();
+    // Only a file that starts empty can be hashed or streamed from its writes alone. A mutable
+    // file is published whole, never streamed.
+    else {
+      this.hasher = new SequentialChunkHasher();
+      if (target.existing?.kind !== 'mutable-write')
+        this.feed = new SequentialUploadFeed(this.context.grid, this.spool);
+    }
     this.resolveOpen();
   }
 
@@ -194,6 +202,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
       }
       this.adopted = { cap, size };
       this.changed = true;
+      void this.feed?.stop();
       return Promise.resolve(true);
     });
   }
@@ -204,6 +213,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
     if (adopted === undefined) return;
     this.adopted = undefined;
     this.hasher?.invalidate();
+    await this.feed?.stop();
     const spool = this.openSpool;
     const reader = await this.context.grid.openFile(adopted.cap);
     let at = 0;
@@ -221,6 +231,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
 
   abandon(): void {
     this.abandoned = true;
+    void this.feed?.stop();
   }
 
   rename(userpath: string, parent: Cap | undefined, childName: string | undefined): void {
@@ -327,6 +338,10 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
       // commit falls back to hashing the spool.
       this.hasher?.write(at, data);
       this.changed = true;
+      await this.feed?.wrote(at, data);
+      // Streamed: the key will be random, so hashing for a convergent one is wasted work (a
+      // stream that stops later makes the commit hash the spool instead).
+      if (this.feed?.streaming === true) this.hasher = undefined;
       this.context.activity.wrote(data.length);
     });
   }
@@ -366,6 +381,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
         await this.materialize();
         await this.openSpool.setSize(attrs.size);
         this.hasher?.invalidate();
+        await this.feed?.stop();
         this.changed = true;
       }
       this.updateMetadata(attrs);
@@ -387,6 +403,8 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
     if ((this.flags & OpenFlags.WRITE) === 0) return Promise.resolve();
     const run = this.serial(async () => {
       if (!this.changed || this.abandoned) return;
+      // An fsync commits a version that later writes may change: the spool is uploaded.
+      await this.feed?.stop();
       await this.commit(false);
       this.changed = false; // committed: close has nothing more to do unless more is written
     });
@@ -448,6 +466,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
    */
   private async release(): Promise<void> {
     this.releaseWanted = true;
+    await this.feed?.stop();
     if (this.spoolReaders > 0) return;
     await this.spool?.destroy().catch(() => undefined);
   }
@@ -524,13 +543,15 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
       }
     } else {
       const chunkHashes = this.hasher?.result(size);
-      const report = await this.context.grid.upload(source, {
-        key: {
-          convergenceSecret: this.context.convergenceSecret,
-          ...(chunkHashes === undefined ? {} : { chunkHashes }),
-        },
-        onProgress: (done) => closing && activity.progress(done),
-      });
+      const report =
+        (closing ? await this.feed?.finish(size) : undefined) ??
+        (await this.context.grid.upload(source, {
+          key: {
+            convergenceSecret: this.context.convergenceSecret,
+            ...(chunkHashes === undefined ? {} : { chunkHashes }),
+          },
+          onProgress: (done) => closing && activity.progress(done),
+        }));
       await this.entryCreated();
       // Read after the upload, right before linking: see the class comment.
       if (this.abandoned) return;

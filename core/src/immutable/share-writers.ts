@@ -52,12 +52,29 @@ export class ShareFanout {
     return happiness(this.live.map((share) => ({ shnum: share.shnum, nodeId: share.node.id })));
   }
 
-  /** Writes one piece to every live share at once; a failing share is dropped, not fatal. */
-  async writeAll(pieceFor: (shnum: number) => Uint8Array): Promise<void> {
+  /** Appends one piece to every live share at once; a failing share is dropped, not fatal. */
+  writeAll(pieceFor: (shnum: number) => Uint8Array): Promise<void> {
+    return this.eachLive((writer, shnum) => writer.write(pieceFor(shnum)));
+  }
+
+  /** Whether every share can be written in place (ShareWriter.writeAt). */
+  get canWriteAt(): boolean {
+    return this.shares.every((share) => share.writer?.writeAt !== undefined);
+  }
+
+  /** Replaces bytes at `offset` of every live share, as writeAll appends (see canWriteAt). */
+  writeAtAll(offset: number, pieceFor: (shnum: number) => Uint8Array): Promise<void> {
+    return this.eachLive(async (writer, shnum) => {
+      if (writer.writeAt === undefined) throw new Error('this storage node cannot write in place');
+      await writer.writeAt(offset, pieceFor(shnum));
+    });
+  }
+
+  private async eachLive(step: (writer: ShareWriter, shnum: number) => Promise<void>): Promise<void> {
     await Promise.all(
       this.live.map(async (share) => {
         try {
-          await (share.writer as ShareWriter).write(pieceFor(share.shnum));
+          await step(share.writer as ShareWriter, share.shnum);
         } catch (error) {
           await this.fail(share, error);
         }
@@ -65,16 +82,8 @@ export class ShareFanout {
     );
   }
 
-  async commitAll(): Promise<void> {
-    await Promise.all(
-      this.live.map(async (share) => {
-        try {
-          await (share.writer as ShareWriter).commit();
-        } catch (error) {
-          await this.fail(share, error);
-        }
-      }),
-    );
+  commitAll(): Promise<void> {
+    return this.eachLive((writer) => writer.commit());
   }
 
   async abortAll(): Promise<void> {

@@ -1,17 +1,15 @@
 import { chkAesKey, chkStorageIndex } from '../caps/derive.js';
 import { LIT_MAX_SIZE, type ChkReadCap, type LitCap } from '../caps/cap.js';
-import { HASH_LENGTH } from '../crypto/hash.js';
-import { merkleRoot } from '../merkle/hash-tree.js';
 import { stat } from 'node:fs/promises';
 import { readSequentially, SourceChangedError, type ByteSource } from '../util/byte-source.js';
 import { SlotPool } from '../util/slot-pool.js';
 import { concatBytes } from '../util/bytes.js';
 import { UploadError, type GridContext, type ShareProblem } from '../grid/context.js';
-import type { SegmentHashes } from './segment-codec.js';
+import { ensureHappy, SegmentPipeline, unhappyMessage } from './segment-pipeline.js';
 import { CONVERGENCE_CHUNK, convergentKey, randomReadKey } from './convergence.js';
-import { blockLength, encodingParams, segmentLength, type EncodingParams } from './params.js';
+import { encodingParams, segmentLength, type EncodingParams } from './params.js';
 import { encodeChkHeader } from './share-layout.js';
-import { encodeUeb, uebHash } from './ueb.js';
+import { uebHash } from './ueb.js';
 import { ShareFanout } from './share-writers.js';
 
 export type KeyChoice =
@@ -39,8 +37,6 @@ export interface UploadReport {
   readonly problems: readonly ShareProblem[];
 }
 
-const ZERO_IV = new Uint8Array(16);
-
 /** Uploads an immutable file: LIT when it is tiny, otherwise CHK shares streamed to the nodes. */
 export async function uploadImmutable(
   ctx: GridContext,
@@ -65,32 +61,38 @@ export async function uploadImmutable(
             ? options.key.chunkHashes
             : await hashContent(ctx, source),
         );
-  const storageIndex = chkStorageIndex(key);
-  const fanout = await ShareFanout.open(ctx.nodes, storageIndex, params.n);
+  const fanout = await ShareFanout.open(ctx.nodes, chkStorageIndex(key), params.n);
   try {
     const ueb = await streamShares(ctx, source, params, chkAesKey(key), fanout, options.onProgress);
-    const achieved = fanout.happiness();
-    if (achieved < ctx.encoding.happy) {
-      await fanout.deleteCommitted(storageIndex);
-      throw new UploadError(unhappyMessage(achieved, ctx.encoding.happy, ctx.nodes.length), fanout.problems);
-    }
-    return {
-      cap: { kind: 'chk-read', key, uebHash: uebHash(ueb), k: params.k, n: params.n, size: params.size },
-      placements: fanout.live.map((share) => ({ shnum: share.shnum, nodeId: share.node.id })),
-      happiness: achieved,
-      problems: fanout.problems,
-    };
+    return await uploadReport(ctx, fanout, key, params, ueb);
   } catch (error) {
     await fanout.abortAll();
     throw error;
   }
 }
 
-function unhappyMessage(achieved: number, happy: number, nodeCount: number): string {
-  return (
-    `upload failed: shares reached only ${achieved} distinct storage node(s) but ${happy} are required ` +
-    `(${nodeCount} node(s) configured)`
-  );
+/**
+ * Once every share is committed: the cap and where the shares went, or, when fewer than `happy`
+ * distinct nodes took them, an error after removing what was committed.
+ */
+export async function uploadReport(
+  ctx: GridContext,
+  fanout: ShareFanout,
+  key: Uint8Array,
+  params: EncodingParams,
+  ueb: Uint8Array,
+): Promise<UploadReport> {
+  const achieved = fanout.happiness();
+  if (achieved < ctx.encoding.happy) {
+    await fanout.deleteCommitted(chkStorageIndex(key));
+    throw new UploadError(unhappyMessage(achieved, ctx.encoding.happy, ctx.nodes.length), fanout.problems);
+  }
+  return {
+    cap: { kind: 'chk-read', key, uebHash: uebHash(ueb), k: params.k, n: params.n, size: params.size },
+    placements: fanout.live.map((share) => ({ shnum: share.shnum, nodeId: share.node.id })),
+    happiness: achieved,
+    problems: fanout.problems,
+  };
 }
 
 /** Encodes segment after segment on the workers and streams each block to its share. */
@@ -104,78 +106,35 @@ async function streamShares(
 ): Promise<Uint8Array> {
   await fanout.writeAll((shnum) => encodeChkHeader({ shnum, params }));
   ensureHappy(ctx, fanout);
-
-  const segmentHashes: Uint8Array[] = [];
-  const blockHashesBySegment: Uint8Array[] = [];
-  // Reading, encoding (on the workers) and writing overlap: the loop reads and dispatches while
-  // earlier segments are still being encoded or written. Writes stay in segment order (shares
-  // are appended); the slots bound memory whatever the file size.
-  const slots = new SlotPool(params.segmentSize + params.n * params.blockSize, 6);
-  let done = 0;
-  let writes: Promise<void> = Promise.resolve();
-  let failure: { error: unknown } | undefined;
-  const write = async (blocks: Uint8Array, blockSize: number, hashes: SegmentHashes): Promise<void> => {
-    await fanout.writeAll((shnum) => blocks.subarray(shnum * blockSize, (shnum + 1) * blockSize));
-    ensureHappy(ctx, fanout);
-    segmentHashes.push(hashes.segmentHash);
-    blockHashesBySegment.push(hashes.blockHashes);
-    done += params.segmentSize;
-    onProgress?.(Math.min(done, params.size), params.size);
-  };
-
+  const pipeline = new SegmentPipeline(ctx, fanout, {
+    aesKey,
+    k: params.k,
+    n: params.n,
+    segmentSize: params.segmentSize,
+    depth: 6,
+    onWritten: (done) => onProgress?.(done, params.size),
+  });
   const input = await readSequentially(source);
   try {
-    for (let segment = 0; segment < params.numSegments && failure === undefined; segment++) {
-      const slot = await slots.acquire();
-      const plaintext = slot.subarray(0, segmentLength(params, segment));
-      await input.fill(plaintext);
-      const blockSize = blockLength(params, segment);
-      const blocks = slot.subarray(params.segmentSize, params.segmentSize + params.n * blockSize);
-      const encoded = ctx.work.encodeInto({
-        plaintext,
-        output: blocks,
-        aesKey,
-        iv: ZERO_IV,
-        offset: segment * params.segmentSize,
-        k: params.k,
-        n: params.n,
-        blockSize,
-      });
-      encoded.catch(() => undefined); // seen through `writes` below
-      // The slot comes back once its blocks are written, or once an earlier failure skipped them.
-      writes = writes
-        .then(async () => write(blocks, blockSize, await encoded))
-        .finally(() => slots.release(slot));
-      writes.catch((error: unknown) => (failure ??= { error }));
+    for (let segment = 0; segment < params.numSegments && !pipeline.failed; segment++) {
+      const slot = await pipeline.acquire();
+      const length = segmentLength(params, segment);
+      try {
+        await input.fill(slot.subarray(0, length));
+      } catch (error) {
+        pipeline.release(slot);
+        throw error;
+      }
+      pipeline.dispatch(slot, length);
     }
-    await writes;
+    await pipeline.drain();
     await input.finish();
   } finally {
     await input.close();
   }
-
-  const blockLeaves = (shnum: number): Uint8Array[] =>
-    blockHashesBySegment.map((hashes) => hashes.subarray(shnum * HASH_LENGTH, (shnum + 1) * HASH_LENGTH));
-  const shareLeaves = Array.from({ length: params.n }, (_, shnum) => merkleRoot(blockLeaves(shnum)));
-  const ueb = encodeUeb({
-    params,
-    shareRoot: merkleRoot(shareLeaves),
-    crypttextRoot: merkleRoot(segmentHashes),
-  });
-  const crypttextLeaves = concatBytes(segmentHashes);
-  const shareLeafBytes = concatBytes(shareLeaves);
-  await fanout.writeAll((shnum) =>
-    concatBytes([concatBytes(blockLeaves(shnum)), crypttextLeaves, shareLeafBytes, ueb]),
-  );
+  const ueb = await pipeline.appendHashes(params);
   await fanout.commitAll();
   return ueb;
-}
-
-function ensureHappy(ctx: GridContext, fanout: ShareFanout): void {
-  const achieved = fanout.happiness();
-  if (achieved < ctx.encoding.happy) {
-    throw new UploadError(unhappyMessage(achieved, ctx.encoding.happy, ctx.nodes.length), fanout.problems);
-  }
 }
 
 /** The per-chunk hashes a convergent key is made from, hashed on the workers in parallel. */

@@ -238,19 +238,39 @@ class LocalShareWriter implements ShareWriter {
 
   /** The chunk must stay unchanged until the returned promise settles (it is written, not copied). */
   write(chunk: Uint8Array): Promise<void> {
+    return this.queued(async () => {
+      await writeFully(this.handle, chunk, this.position);
+      this.position += chunk.byteLength;
+      this.maybeFlush(chunk.byteLength);
+    });
+  }
+
+  /** In call order with the writes, like them; the share's length does not change. */
+  writeAt(offset: number, bytes: Uint8Array): Promise<void> {
+    return this.queued(async () => {
+      if (offset < 0 || offset + bytes.byteLength > this.position)
+        throw new RangeError(
+          `writeAt ${offset}+${bytes.byteLength} is past the ${this.position} bytes written`,
+        );
+      await writeFully(this.handle, bytes, offset);
+    });
+  }
+
+  /**
+   * Runs one write after the earlier ones, so that even un-awaited calls land in call order at
+   * the right offsets. A failed write fails the share and frees its space at once (after ENOSPC
+   * the caller will only abort anyway).
+   */
+  private queued(write: () => Promise<void>): Promise<void> {
     if (this.state !== 'open') {
       return Promise.reject(new StorageNodeError(this.host.id, `share writer is ${this.state}`));
     }
-    // Writes are queued so that even un-awaited calls land in call order at the right offsets.
     const step = this.tail.then(async () => {
       if (this.failure !== undefined) throw this.failure;
       try {
-        await writeFully(this.handle, chunk, this.position);
-        this.position += chunk.byteLength;
-        this.maybeFlush(chunk.byteLength);
+        await write();
       } catch (err) {
         this.failure = toNodeError(this.host.id, 'writing share', err);
-        // Free the space at once: after ENOSPC the caller will only abort anyway.
         await this.discard();
         throw this.failure;
       }

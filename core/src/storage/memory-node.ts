@@ -55,6 +55,7 @@ export class MemoryNode implements StorageNode {
     this.assertOpen();
     assertShareAddress(si, shnum);
     let chunks: Uint8Array[] = [];
+    let overwrites: Array<{ offset: number; bytes: Uint8Array }> = [];
     let size = 0;
     let state: 'open' | 'committed' | 'aborted' = 'open';
     const assertWritable = (): void => {
@@ -73,6 +74,13 @@ export class MemoryNode implements StorageNode {
         chunks.push(chunk.slice());
         size += chunk.byteLength;
       },
+      writeAt: async (offset, bytes) => {
+        await turn();
+        assertWritable();
+        if (offset < 0 || offset + bytes.byteLength > size)
+          throw new RangeError('writeAt past the share end');
+        overwrites.push({ offset, bytes: bytes.slice() });
+      },
       commit: async () => {
         await turn();
         assertWritable();
@@ -82,7 +90,9 @@ export class MemoryNode implements StorageNode {
           data.set(chunk, at);
           at += chunk.byteLength;
         }
+        for (const { offset, bytes } of overwrites) data.set(bytes, offset);
         chunks = [];
+        overwrites = [];
         state = 'committed';
         this.store(si, shnum, data);
       },

@@ -31,6 +31,12 @@ export interface NodeSpace {
 /** A share being written: chunks are appended in order; nothing is visible before commit. */
 export interface ShareWriter {
   write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Optional: replaces bytes already written, in place. A streaming upload writes a placeholder
+   * header first and the real one (which holds the file size) last. A node that cannot (an object
+   * store streaming a multipart upload) leaves it out, and such uploads take the spool-first path.
+   */
+  writeAt?(offset: number, bytes: Uint8Array): Promise<void>;
   /** Makes the share durable and visible atomically (replacing any previous share). */
   commit(): Promise<void>;
   /** Drops everything written; safe to call after a failed write or twice. */

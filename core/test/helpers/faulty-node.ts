@@ -9,6 +9,10 @@
  *   garbage       readShare returns random bytes, as many as the inner node returned
  *                 (the asked length unless the read ran past the end, so EOF still looks right)
  *   delayMs       every call waits this long first (slow node, timeouts, ordering)
+ *   appendOnly    share writers handed out from now on have no writeAt (like an object store)
+ *
+ * openWriters counts share writers neither committed nor aborted: a test can see an upload that
+ * was given up without being aborted (its temp files would stay on a real node).
  *
  * corruptByte() flips one stored byte through the inner node, for "the node silently lost a bit"
  * tests; a test of a LocalDirectoryNode can also edit the share file directly.
@@ -32,6 +36,8 @@ export class FaultyNode implements StorageNode {
   throwOnRead = false;
   garbage = false;
   delayMs = 0;
+  appendOnly = false;
+  openWriters = 0;
 
   constructor(readonly inner: StorageNode) {}
 
@@ -50,17 +56,35 @@ export class FaultyNode implements StorageNode {
   async createShare(si: StorageIndexText, shnum: number): Promise<ShareWriter> {
     await this.enter('write');
     const writer = await this.inner.createShare(si, shnum);
+    this.openWriters++;
+    let open = true;
+    const settle = (): void => {
+      if (open) this.openWriters--;
+      open = false;
+    };
     return {
       write: async (chunk) => {
         await this.enter('write');
         await writer.write(chunk);
       },
+      ...(writer.writeAt === undefined || this.appendOnly
+        ? {}
+        : {
+            writeAt: async (offset: number, bytes: Uint8Array) => {
+              await this.enter('write');
+              await writer.writeAt?.(offset, bytes);
+            },
+          }),
       commit: async () => {
         await this.enter('write');
         await writer.commit();
+        settle();
       },
       // Abort always reaches the inner node, so a faulted upload does not leak temp files.
-      abort: () => writer.abort(),
+      abort: async () => {
+        settle();
+        await writer.abort();
+      },
     };
   }
 

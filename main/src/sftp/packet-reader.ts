@@ -25,7 +25,15 @@ export class PacketReader {
   private chunks: Buffer[] = [];
   private buffered = 0;
 
-  constructor(private readonly maxPacketLength: number) {}
+  /**
+   * `allocate` makes the buffer a packet is copied into, given its length and type byte (the
+   * server takes WRITE packets from a PacketBufferPool).
+   */
+  constructor(
+    private readonly maxPacketLength: number,
+    private readonly allocate: (length: number, type: number) => Buffer = (length) =>
+      Buffer.allocUnsafe(length),
+  ) {}
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
@@ -53,10 +61,15 @@ export class PacketReader {
     // A copy, so the packet does not pin a large chunk that holds later packets too; made
     // straight from the chunks, as a 255 KiB WRITE arrives in eight SSH packets (merging them
     // first cost a second allocation and copy of every byte uploaded).
-    const packet = Buffer.allocUnsafe(length);
     this.consume(4);
+    const packet = this.allocate(length, this.firstByte());
     this.copyOut(packet);
     return packet;
+  }
+
+  private firstByte(): number {
+    for (const chunk of this.chunks) if (chunk.length > 0) return chunk[0] ?? 0;
+    return 0;
   }
 
   /** Fills `target` from the front of the buffered chunks and consumes those bytes. */

@@ -7,7 +7,11 @@ import { HandleTable } from './handle-table.js';
 import { DEFAULT_LIMITS, type SftpLimits } from './limits.js';
 import { MessageType } from './message-types.js';
 import { DecodeError, FramingError, PacketReader, PayloadReader } from './packet-reader.js';
+import { PacketBufferPool } from './packet-buffers.js';
 import { PacketWriter } from './packet-writer.js';
+
+/** Shared by every session of the process: 32 spare buffers (8 MiB) serve many uploads at once. */
+const writePackets = new PacketBufferPool(DEFAULT_LIMITS.maxPacketLength, 32);
 import { statusPacket } from './replies.js';
 import type { RequestContext } from './request-context.js';
 import { RequestOrder, type RequestKind } from './request-order.js';
@@ -69,7 +73,9 @@ export class SftpServer {
     private readonly options: SftpServerOptions = {},
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.reader = new PacketReader(this.limits.maxPacketLength);
+    this.reader = new PacketReader(this.limits.maxPacketLength, (length, type) =>
+      type === MessageType.WRITE ? writePackets.take(length) : Buffer.allocUnsafe(length),
+    );
     this.handles = new HandleTable(this.limits.maxOpenHandles);
     this.trace = options.trace ?? defaultTrace();
     this.context = {
@@ -160,6 +166,7 @@ export class SftpServer {
     });
     this.running.add(answered);
     void answered.finally(() => {
+      if (type === MessageType.WRITE) writePackets.give(packet);
       this.inFlight--;
       this.running.delete(answered);
       this.pump();

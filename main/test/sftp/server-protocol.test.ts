@@ -22,6 +22,35 @@ describe('SftpServer protocol', { timeout: 20_000 }, () => {
     expect(batched).toBe(3); // VERSION, ATTRS, NAME
   });
 
+  it("keeps every WRITE's bytes intact until that WRITE is answered, while later ones arrive", async () => {
+    // WRITE packets reuse pooled memory once answered (packet-buffers.ts): a buffer handed to a
+    // new packet too early would change the bytes of a write still running.
+    const seen = new Map<number, string>();
+    const session = fakeSession();
+    session.open = () =>
+      Promise.resolve(
+        fakeFile(session, {
+          write: async (offset, data) => {
+            const early = Buffer.from(data).toString('hex');
+            await sleep(5 + (offset % 7));
+            // Read again right before answering: the contract is "unchanged until settled".
+            const late = Buffer.from(data).toString('hex');
+            seen.set(offset, early === late ? late : 'changed while running');
+          },
+        }),
+      );
+    const { client } = connect(session);
+    await client.init();
+    const handle = await client.open('/f', 2);
+    const piece = (i: number): Buffer => Buffer.alloc(32 * 1024 + i, i);
+    const writes = Array.from({ length: 48 }, (_, i) =>
+      client.send(T.WRITE, (w) => w.string(handle).u64(i).string(piece(i))),
+    );
+    const statuses = await Promise.all(writes.map((write) => write.reply.then(statusOf)));
+    expect(statuses.every((status) => status.code === SftpStatus.OK)).toBe(true);
+    for (let i = 0; i < 48; i++) expect(seen.get(i)).toBe(piece(i).toString('hex'));
+  });
+
   it('answers a later STAT only after a slow earlier request', async () => {
     const slow = deferred();
     const session = fakeSession({ mkdir: () => slow.promise });

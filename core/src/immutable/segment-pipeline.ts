@@ -1,0 +1,151 @@
+import { HASH_LENGTH } from '../crypto/hash.js';
+import { merkleRoot } from '../merkle/hash-tree.js';
+import { SlotPool } from '../util/slot-pool.js';
+import { concatBytes } from '../util/bytes.js';
+import { UploadError, type GridContext } from '../grid/context.js';
+import type { SegmentHashes } from './segment-codec.js';
+import { roundUp, type EncodingParams } from './params.js';
+import { encodeUeb } from './ueb.js';
+import type { ShareFanout } from './share-writers.js';
+
+const ZERO_IV = new Uint8Array(16);
+
+export interface SegmentPipelineOptions {
+  readonly aesKey: Uint8Array;
+  readonly k: number;
+  readonly n: number;
+  /** Plaintext bytes of every segment but the last. */
+  readonly segmentSize: number;
+  /** Segments in flight at most (each holds one slot of plaintext plus its n blocks). */
+  readonly depth: number;
+  /** Called once a segment's blocks are written, with the plaintext bytes written so far. */
+  readonly onWritten?: (plaintextBytes: number) => void;
+}
+
+/**
+ * Segments in, share blocks out: each segment is encrypted, coded and hashed on the workers and
+ * its blocks appended to the shares in segment order. Reading, coding and writing overlap: the
+ * caller fills the next slot while earlier segments are coded or written, and the slots bound
+ * memory whatever the file size. Shared by the upload of a known source and by the upload that
+ * streams a file while a client still writes it (StreamingUpload).
+ */
+export class SegmentPipeline {
+  private readonly slots: SlotPool;
+  private writes: Promise<void> = Promise.resolve();
+  private failure: { error: unknown } | undefined;
+  private readonly segmentHashes: Uint8Array[] = [];
+  private readonly blockHashesBySegment: Uint8Array[] = [];
+  private plaintextWritten = 0;
+  /** Segments handed to `dispatch` so far. */
+  dispatched = 0;
+
+  constructor(
+    private readonly ctx: GridContext,
+    private readonly fanout: ShareFanout,
+    private readonly options: SegmentPipelineOptions,
+  ) {
+    const { segmentSize, k, n, depth } = options;
+    this.slots = new SlotPool(segmentSize + n * (segmentSize / k), depth);
+  }
+
+  /** Set once a write failed or the shares fell below `happy`: nothing more is written. */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  /** A slot whose first `segmentSize` bytes take the next segment's plaintext; waits while all are busy. */
+  acquire(): Promise<Uint8Array> {
+    return this.slots.acquire();
+  }
+
+  /** Gives a slot back unused (the caller stopped before dispatching it). */
+  release(slot: Uint8Array): void {
+    this.slots.release(slot);
+  }
+
+  /** Codes `slot[0, length)` as the next segment; its blocks follow the earlier segments'. */
+  dispatch(slot: Uint8Array, length: number): void {
+    const { k, n, segmentSize, aesKey } = this.options;
+    const segment = this.dispatched++;
+    const blockSize = roundUp(length, k) / k;
+    const blocks = slot.subarray(segmentSize, segmentSize + n * blockSize);
+    const encoded = this.ctx.work.encodeInto({
+      plaintext: slot.subarray(0, length),
+      output: blocks,
+      aesKey,
+      iv: ZERO_IV,
+      offset: segment * segmentSize,
+      k,
+      n,
+      blockSize,
+    });
+    encoded.catch(() => undefined); // seen through `writes` below
+    // The slot comes back once its blocks are written, or once an earlier failure skipped them.
+    this.writes = this.writes
+      .then(async () => this.write(blocks, blockSize, length, await encoded))
+      .finally(() => this.slots.release(slot));
+    this.writes.catch((error: unknown) => (this.failure ??= { error }));
+  }
+
+  /** Waits for every dispatched segment to be written; throws the first failure. */
+  async drain(): Promise<void> {
+    await this.writes;
+    if (this.failure !== undefined) throw this.failure.error;
+  }
+
+  /**
+   * Once every segment of a file with these parameters is dispatched: appends the hash lists
+   * and the extension block (UEB) to every share and returns the UEB. Commit is the caller's.
+   */
+  async appendHashes(params: EncodingParams): Promise<Uint8Array> {
+    await this.drain();
+    if (this.segmentHashes.length !== params.numSegments)
+      throw new Error(`coded ${this.segmentHashes.length} segments of ${params.numSegments}`);
+    const blockLeaves = (shnum: number): Uint8Array[] =>
+      this.blockHashesBySegment.map((hashes) =>
+        hashes.subarray(shnum * HASH_LENGTH, (shnum + 1) * HASH_LENGTH),
+      );
+    const shareLeaves = Array.from({ length: params.n }, (_, shnum) => merkleRoot(blockLeaves(shnum)));
+    const ueb = encodeUeb({
+      params,
+      shareRoot: merkleRoot(shareLeaves),
+      crypttextRoot: merkleRoot(this.segmentHashes),
+    });
+    const crypttextLeaves = concatBytes(this.segmentHashes);
+    const shareLeafBytes = concatBytes(shareLeaves);
+    await this.fanout.writeAll((shnum) =>
+      concatBytes([concatBytes(blockLeaves(shnum)), crypttextLeaves, shareLeafBytes, ueb]),
+    );
+    ensureHappy(this.ctx, this.fanout);
+    return ueb;
+  }
+
+  private async write(
+    blocks: Uint8Array,
+    blockSize: number,
+    length: number,
+    hashes: SegmentHashes,
+  ): Promise<void> {
+    if (this.failure !== undefined) return;
+    await this.fanout.writeAll((shnum) => blocks.subarray(shnum * blockSize, (shnum + 1) * blockSize));
+    ensureHappy(this.ctx, this.fanout);
+    this.segmentHashes.push(hashes.segmentHash);
+    this.blockHashesBySegment.push(hashes.blockHashes);
+    this.plaintextWritten += length;
+    this.options.onWritten?.(this.plaintextWritten);
+  }
+}
+
+export function ensureHappy(ctx: GridContext, fanout: ShareFanout): void {
+  const achieved = fanout.happiness();
+  if (achieved < ctx.encoding.happy) {
+    throw new UploadError(unhappyMessage(achieved, ctx.encoding.happy, ctx.nodes.length), fanout.problems);
+  }
+}
+
+export function unhappyMessage(achieved: number, happy: number, nodeCount: number): string {
+  return (
+    `upload failed: shares reached only ${achieved} distinct storage node(s) but ${happy} are required ` +
+    `(${nodeCount} node(s) configured)`
+  );
+}

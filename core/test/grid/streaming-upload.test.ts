@@ -1,0 +1,124 @@
+// StreamingUpload: an immutable file coded while its size is still unknown (DESIGN §3). What it
+// stores must be an ordinary CHK file: read back bit-exact, every block and hash checked by
+// verify, on in-memory nodes and on real share files (LocalDirectoryNode's in-place write).
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Grid } from '../../src/grid/grid.js';
+import { LocalDirectoryNode } from '../../src/storage/local-node.js';
+import type { StreamingUpload } from '../../src/immutable/streaming-upload.js';
+import { makeGrid, patternBytes, sha256 } from './make-grid.js';
+
+const grids: Grid[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(grids.splice(0).map((grid) => grid.close()));
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** Appends `content` in pieces of `piece` bytes (odd sizes cross the segment boundaries). */
+async function feed(upload: StreamingUpload, content: Uint8Array, piece: number): Promise<void> {
+  for (let at = 0; at < content.length; at += piece)
+    await upload.append(content.subarray(at, Math.min(content.length, at + piece)));
+}
+
+async function storageIndexes(grid: Grid): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const node of grid.nodes) for await (const si of node.listStorageIndexes()) found.add(si);
+  return found;
+}
+
+describe('StreamingUpload', () => {
+  it('stores a file that reads back and verifies, whatever its size past one segment', async () => {
+    // A small segment size so that sizes around segment boundaries are cheap; 999 is a multiple of k.
+    const { grid } = makeGrid({ maxSegmentSize: 1000, threads: 1 });
+    grids.push(grid);
+    const segment = grid.fullSegmentSize;
+    expect(segment).toBe(999);
+    for (const size of [segment, segment + 1, 2 * segment, 2 * segment + 1, 7 * segment - 5, 20_000]) {
+      const content = patternBytes(size, size);
+      const upload = await grid.startStreamingUpload();
+      if (upload === undefined) throw new Error('in-memory nodes write in place');
+      await feed(upload, content, 317);
+      expect(upload.length).toBe(size);
+      const report = await upload.finish();
+      expect(report.cap).toMatchObject({ kind: 'chk-read', size, k: 3, n: 5 });
+      expect(report.happiness).toBe(5);
+      const reader = await grid.openFile(report.cap);
+      expect(sha256(await reader.read(0, size))).toBe(sha256(content));
+      const verified = await grid.verify(report.cap);
+      expect(verified.intact).toBe(true);
+    }
+  });
+
+  it('writes real share files in place on local nodes, and leaves no temp file when aborted', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'grid-streaming-'));
+    dirs.push(root);
+    const nodes = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => LocalDirectoryNode.create(join(root, `node-${i}`))),
+    );
+    const grid = new Grid({ nodes, encoding: { k: 3, happy: 4, n: 5 }, threads: 1 });
+    grids.push(grid);
+    const content = patternBytes(3 * 1024 * 1024 + 12_345, 5);
+    const upload = await grid.startStreamingUpload();
+    if (upload === undefined) throw new Error('local nodes write in place');
+    await feed(upload, content, 255 * 1024);
+    const report = await upload.finish();
+    expect(sha256(await (await grid.openFile(report.cap)).read(0, content.length))).toBe(sha256(content));
+    expect((await grid.verify(report.cap)).intact).toBe(true);
+
+    const before = await storageIndexes(grid);
+    const dropped = await grid.startStreamingUpload();
+    if (dropped === undefined) throw new Error('local nodes write in place');
+    await feed(dropped, content.subarray(0, 2 * 1024 * 1024), 64 * 1024);
+    await dropped.abort();
+    expect(await storageIndexes(grid)).toEqual(before);
+    for (let i = 0; i < 5; i++) {
+      const scratch = await readdir(join(root, `node-${i}`, 'tmp'), { recursive: true });
+      expect(scratch.filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    }
+  });
+
+  it('refuses to finish below one segment, and to take bytes once aborted', async () => {
+    const { grid } = makeGrid({ maxSegmentSize: 1000 });
+    grids.push(grid);
+    const upload = await grid.startStreamingUpload();
+    if (upload === undefined) throw new Error('in-memory nodes write in place');
+    await upload.append(patternBytes(998));
+    await expect(upload.finish()).rejects.toThrow(/at least 999 bytes/);
+    await upload.abort();
+    await expect(upload.append(patternBytes(10))).rejects.toThrow(/aborted/);
+    expect(await storageIndexes(grid)).toEqual(new Set());
+  });
+
+  it('survives a node that fails mid-stream while `happy` nodes remain, and fails clearly below', async () => {
+    const { grid, nodes } = makeGrid({ maxSegmentSize: 1000 });
+    grids.push(grid);
+    const content = patternBytes(10_000, 3);
+    const upload = await grid.startStreamingUpload();
+    if (upload === undefined) throw new Error('in-memory nodes write in place');
+    await feed(upload, content.subarray(0, 4000), 500);
+    (nodes[1] as (typeof nodes)[number]).throwOnWrite = true;
+    await feed(upload, content.subarray(4000), 500);
+    const report = await upload.finish();
+    expect(report.happiness).toBe(4);
+    expect(report.problems.some((problem) => problem.nodeId === 'node-1')).toBe(true);
+    expect(sha256(await (await grid.openFile(report.cap)).read(0, content.length))).toBe(sha256(content));
+
+    const failing = await grid.startStreamingUpload();
+    if (failing === undefined) throw new Error('in-memory nodes write in place');
+    await feed(failing, content.subarray(0, 3000), 500);
+    (nodes[2] as (typeof nodes)[number]).throwOnWrite = true;
+    const rest = feed(failing, content.subarray(3000), 500).then(() => failing.finish());
+    await expect(rest).rejects.toThrow(/reached only 3 distinct storage node\(s\) but 4 are required/);
+  });
+
+  it('is not offered when a node cannot write in place', async () => {
+    const { grid, nodes } = makeGrid();
+    grids.push(grid);
+    (nodes[3] as (typeof nodes)[number]).appendOnly = true;
+    expect(await grid.startStreamingUpload()).toBeUndefined();
+    expect(await storageIndexes(grid)).toEqual(new Set());
+  });
+});

@@ -1,0 +1,155 @@
+// A file written from start to end is streamed into the grid while it is written (DESIGN §3,
+// SequentialUploadFeed): its CLOSE finishes that upload instead of uploading the spool. Any other
+// way of changing the file falls back to the spool, and a stream that is given up leaves no share.
+import { describe, expect, it } from 'vitest';
+import { SftpStatus } from '../../src/vfs/sftp-status.js';
+import type { Grid } from '../../src/grid/grid.js';
+import {
+  CREAT,
+  READ,
+  TRUNC,
+  WRITE,
+  expectSameBytes,
+  expectStatus,
+  pattern,
+  useSessionHarness,
+  type Harness,
+} from './session-harness.js';
+import type { SessionFileHandle } from '../../src/heisenfile/session-api.js';
+
+const make = useSessionHarness();
+const MiB = 1024 * 1024;
+
+/** Counts, from now on, uploads of whole spools and streams started and finished. */
+function watchUploads(grid: Grid): { spooled: number; streamed: number; finished: number } {
+  const seen = { spooled: 0, streamed: 0, finished: 0 };
+  const upload = grid.upload.bind(grid);
+  grid.upload = (source, options) => {
+    if (source.size > 55) seen.spooled++;
+    return upload(source, options);
+  };
+  const start = grid.startStreamingUpload.bind(grid);
+  grid.startStreamingUpload = async () => {
+    const stream = await start();
+    if (stream !== undefined) {
+      seen.streamed++;
+      const finish = stream.finish.bind(stream);
+      stream.finish = async () => {
+        const report = await finish();
+        seen.finished++;
+        return report;
+      };
+    }
+    return stream;
+  };
+  return seen;
+}
+
+async function storageIndexes(h: Harness): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const node of h.nodes) for await (const si of node.listStorageIndexes()) found.add(si);
+  return found;
+}
+
+async function writeInPieces(file: SessionFileHandle, content: Uint8Array, from = 0, piece = 255 * 1024) {
+  for (let at = from; at < content.length; at += piece)
+    await file.write(at, content.subarray(at, Math.min(content.length, at + piece)));
+}
+
+describe('streaming a file into the grid while it is written', () => {
+  it('commits a file written in order from the stream, not from the spool', async () => {
+    const h = await make();
+    const seen = watchUploads(h.grid);
+    const content = pattern(2 * MiB + 4321, 3);
+    const session = h.session();
+    const file = await session.open('/big', WRITE | READ | CREAT | TRUNC, {});
+    await writeInPieces(file, content);
+    expect(seen.streamed).toBe(1);
+    // The open file still reads back from its spool.
+    expectSameBytes(await file.read(MiB - 10, 20), content.subarray(MiB - 10, MiB + 10));
+    await file.close();
+    expect(seen).toEqual({ spooled: 0, streamed: 1, finished: 1 });
+    expectSameBytes((await h.content('big')) ?? new Uint8Array(), content);
+    const cap = await h.capAt('big');
+    if (cap?.kind !== 'chk-read') throw new Error('expected a CHK file');
+    expect((await h.grid.verify(cap)).intact).toBe(true);
+  });
+
+  it('does not stream a file smaller than one segment', async () => {
+    const h = await make();
+    const seen = watchUploads(h.grid);
+    const content = pattern(MiB - 100, 4);
+    const file = await h.session().open('/small', WRITE | CREAT | TRUNC, {});
+    await writeInPieces(file, content);
+    await file.close();
+    expect(seen).toEqual({ spooled: 1, streamed: 0, finished: 0 });
+    expectSameBytes((await h.content('small')) ?? new Uint8Array(), content);
+  });
+
+  it.each([
+    ['a write out of order', 'rewrite'],
+    ['a truncation', 'truncate'],
+    ['an fsync', 'fsync'],
+  ] as const)('falls back to the spool after %s, and leaves no streamed share', async (_, change) => {
+    const h = await make();
+    const seen = watchUploads(h.grid);
+    const before = await storageIndexes(h);
+    const content = pattern(3 * MiB, 5);
+    const file = await h.session().open('/changed', WRITE | CREAT | TRUNC, {});
+    await writeInPieces(file, content.subarray(0, 2 * MiB));
+    expect(seen.streamed).toBe(1);
+    let expected = content;
+    if (change === 'rewrite') {
+      await writeInPieces(file, content, 2 * MiB);
+      const patch = pattern(1000, 6);
+      await file.write(100, patch);
+      expected = content.slice();
+      expected.set(patch, 100);
+    } else if (change === 'truncate') {
+      await file.fsetstat({ size: MiB + 7 });
+      expected = content.subarray(0, MiB + 7);
+    } else {
+      await file.fsync();
+      await writeInPieces(file, content, 2 * MiB);
+    }
+    await file.close();
+    expect(seen.finished).toBe(0);
+    expectSameBytes((await h.content('changed')) ?? new Uint8Array(), expected);
+    // Only the committed file's storage index (and the fsync's version, when there was one) is new.
+    const added = [...(await storageIndexes(h))].filter((si) => !before.has(si));
+    expect(added).toHaveLength(change === 'fsync' ? 2 : 1);
+    expect(h.nodes.map((node) => node.openWriters)).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('drops the stream of a file removed while it is written', async () => {
+    const h = await make();
+    const seen = watchUploads(h.grid);
+    const before = await storageIndexes(h);
+    const session = h.session();
+    const file = await session.open('/gone', WRITE | CREAT | TRUNC, {});
+    await writeInPieces(file, pattern(2 * MiB, 7));
+    expect(seen.streamed).toBe(1);
+    await session.remove('/gone');
+    await file.close();
+    expect(await storageIndexes(h)).toEqual(before);
+    expect(h.nodes.map((node) => node.openWriters)).toEqual([0, 0, 0, 0, 0]);
+    expect(seen.finished).toBe(0);
+  });
+
+  it('falls back to the spool when a node fails the stream, and reports what is wrong when that fails too', async () => {
+    const h = await make();
+    const seen = watchUploads(h.grid);
+    const content = pattern(2 * MiB + 1, 8);
+    const file = await h.session().open('/unlucky', WRITE | CREAT | TRUNC, {});
+    await writeInPieces(file, content.subarray(0, 1536 * 1024));
+    for (const node of h.nodes.slice(0, 2)) node.throwOnWrite = true;
+    // The client's WRITEs still succeed: the bytes are in the spool.
+    await writeInPieces(file, content, 1536 * 1024);
+    await expectStatus(file.close(), SftpStatus.FAILURE);
+    expect(seen.finished).toBe(0);
+    expect(seen.spooled).toBe(1);
+    expect(await h.capAt('unlucky')).toBeUndefined();
+    expect(h.nodes.map((node) => node.openWriters)).toEqual([0, 0, 0, 0, 0]);
+    for (const node of h.nodes) node.throwOnWrite = false;
+  });
+});
