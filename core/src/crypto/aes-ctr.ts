@@ -1,4 +1,5 @@
 import { createCipheriv, type Cipher } from 'node:crypto';
+import { copyBytes } from '../util/shared-copy.js';
 
 const AES_BLOCK = 16;
 
@@ -58,7 +59,7 @@ export function aesCtrInto(
   if (target.length < source.length) throw new RangeError('AES-CTR target is shorter than its source');
   const cipher = aesCtrAt(key, iv, offset);
   for (let at = 0; at < source.length; at += PIECE) {
-    target.set(cipher.update(source.subarray(at, Math.min(source.length, at + PIECE))), at);
+    copyBytes(target, cipher.update(source.subarray(at, Math.min(source.length, at + PIECE))), at);
   }
   cipher.final();
 }

@@ -1,6 +1,7 @@
 import { writeNibbleTables } from './gf256.js';
 import { GF256_SIMD_WASM_BASE64 } from './gf256-simd.wasm.js';
 import type { GfMatrix, MatrixKernel } from './matrix.js';
+import { copyBytes } from '../util/shared-copy.js';
 
 // @types/node declares no WebAssembly namespace (it lives in the DOM lib, which core must not load), so
 // the little of the API used here is typed by hand.
@@ -137,13 +138,13 @@ function createKernel({ memory, multiply }: SimdExports): MatrixKernel {
         for (let j = 0; j < k; j++) {
           const at = inputBase + j * stride;
           const input = inputs[j]!;
-          heap.set(n === len ? input : input.subarray(pos, pos + n), at);
+          copyBytes(heap, n === len ? input : input.subarray(pos, pos + n), at);
           if (padded > n) heap.fill(0, at + n, at + padded);
         }
         multiply(0, inputBase, k, outputBase, m, stride, padded);
         for (let r = 0; r < m; r++) {
           const at = outputBase + r * stride;
-          outputs[r]!.set(heap.subarray(at, at + n), pos);
+          copyBytes(outputs[r]!, heap.subarray(at, at + n), pos);
         }
       }
       return outputs;

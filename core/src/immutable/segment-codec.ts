@@ -2,6 +2,7 @@ import { aesCtrInto } from '../crypto/aes-ctr.js';
 import { HASH_LENGTH, taggedHasher } from '../crypto/hash.js';
 import { createReedSolomon, type ReedSolomon } from '../erasure/index.js';
 import { bytesEqual } from '../util/bytes.js';
+import { copyBytes } from '../util/shared-copy.js';
 
 /**
  * The CPU work of one segment: encrypt, erasure-code, hash (upload) and check, decode, decrypt
@@ -93,8 +94,8 @@ export function encodeSegmentInto(input: EncodeIntoInput): SegmentHashes {
   const parityBlocks = blockViews(parityArea, n - k, blockSize);
   if (n > k) codecFor(k, n).encode(dataBlocks, parityBlocks);
   const blockHashes = hashBlocks([...dataBlocks, ...parityBlocks]);
-  output.set(data);
-  output.set(parityArea.subarray(0, (n - k) * blockSize), dataLength);
+  copyBytes(output, data);
+  copyBytes(output, parityArea.subarray(0, (n - k) * blockSize), dataLength);
   return { blockHashes, segmentHash: segmentHash(blockHashes.subarray(0, k * HASH_LENGTH)) };
 }
 
@@ -184,7 +185,7 @@ export function decodeSegmentInto(input: DecodeIntoInput): { readonly ok: true }
   // ciphertext: decrypt straight from them, with no assembling copy.
   const ciphertext = contiguous(good, k, input.segmentLength) ?? assemble(good, k, plain);
   if (input.crypto === undefined) {
-    if (ciphertext !== plain) plain.set(ciphertext);
+    if (ciphertext !== plain) copyBytes(plain, ciphertext);
   } else {
     const { aesKey, iv, offset } = input.crypto;
     aesCtrInto(aesKey, iv, offset, ciphertext, plain);
@@ -212,7 +213,7 @@ function assemble(blocks: ReadonlyArray<Uint8Array | undefined>, k: number, targ
   for (let i = 0; i < k && filled < target.length; i++) {
     const block = blocks[i] as Uint8Array;
     const take = Math.min(block.length, target.length - filled);
-    target.set(block.subarray(0, take), filled);
+    copyBytes(target, block.subarray(0, take), filled);
     filled += take;
   }
   return target;

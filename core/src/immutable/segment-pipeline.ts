@@ -36,6 +36,8 @@ export class SegmentPipeline {
   private readonly segmentHashes: Uint8Array[] = [];
   private readonly blockHashesBySegment: Uint8Array[] = [];
   private plaintextWritten = 0;
+  /** Where a slot's blocks start: 64-byte aligned, so copies into the slot go word by word (copyBytes). */
+  private readonly blocksAt: number;
   /** Segments handed to `dispatch` so far. */
   dispatched = 0;
 
@@ -45,7 +47,8 @@ export class SegmentPipeline {
     private readonly options: SegmentPipelineOptions,
   ) {
     const { segmentSize, k, n, depth } = options;
-    this.slots = new SlotPool(segmentSize + n * (segmentSize / k), depth);
+    this.blocksAt = roundUp(segmentSize, 64);
+    this.slots = new SlotPool(this.blocksAt + n * (segmentSize / k), depth);
   }
 
   /** Set once a write failed or the shares fell below `happy`: nothing more is written. */
@@ -68,7 +71,7 @@ export class SegmentPipeline {
     const { k, n, segmentSize, aesKey } = this.options;
     const segment = this.dispatched++;
     const blockSize = roundUp(length, k) / k;
-    const blocks = slot.subarray(segmentSize, segmentSize + n * blockSize);
+    const blocks = slot.subarray(this.blocksAt, this.blocksAt + n * blockSize);
     const encoded = this.ctx.work.encodeInto({
       plaintext: slot.subarray(0, length),
       output: blocks,

@@ -2,8 +2,9 @@ import type { StorageNode } from '../storage/node.js';
 import { describeError, NotEnoughSharesError, type GridContext, type ShareProblem } from '../grid/context.js';
 import type { SegmentCrypto } from './segment-codec.js';
 import { SlotPool } from '../util/slot-pool.js';
-import { blockLength, segmentLength, type EncodingParams } from './params.js';
+import { blockLength, roundUp, segmentLength, type EncodingParams } from './params.js';
 import type { ShareBodyLayout } from './share-layout.js';
+import { copyBytes, copyOf } from '../util/shared-copy.js';
 
 export interface ShareCandidate {
   readonly shnum: number;
@@ -119,7 +120,7 @@ export class SegmentReader {
     if (result === undefined) {
       result = this.decodeToSlot(index).then((lease) => {
         try {
-          return lease.data.slice();
+          return copyOf(lease.data);
         } finally {
           lease.release();
         }
@@ -138,7 +139,9 @@ export class SegmentReader {
     if (index < 0 || index >= params.numSegments) throw new RangeError(`no segment ${index}`);
     const length = blockLength(params, index);
     // One slot holds the k fetched blocks, then the decoded segment; workers see it without a copy.
-    this.slots ??= new SlotPool(params.k * params.blockSize + params.segmentSize, 5);
+    // The segment starts 64-byte aligned so that copies out of the slot move whole words (copyBytes).
+    const outputAt = roundUp(params.k * params.blockSize, 64);
+    this.slots ??= new SlotPool(outputAt + params.segmentSize, 5);
     const slot = await this.slots.acquire();
     let leased = false;
     try {
@@ -170,10 +173,7 @@ export class SegmentReader {
           this.trust.crypto === undefined
             ? undefined
             : { ...this.trust.crypto, offset: index * params.segmentSize };
-        const output = slot.subarray(
-          params.k * params.blockSize,
-          params.k * params.blockSize + segmentLength(params, index),
-        );
+        const output = slot.subarray(outputAt, outputAt + segmentLength(params, index));
         const decoded = await this.ctx.work.decodeInto({
           blocks,
           expectedBlockHashes: expected,
@@ -253,7 +253,7 @@ export class SegmentReader {
           for (let at = from; at < to; at += STREAM_PIECE) {
             const piece = lease.data.subarray(at, Math.min(to, at + STREAM_PIECE));
             // The lease is released only after the consumer pulls again, so a view stays intact.
-            yield copy ? piece.slice() : piece;
+            yield copy ? copyOf(piece) : piece;
           }
         } finally {
           lease.release();
@@ -308,7 +308,7 @@ async function readBlockInto(
   const { node, shnum } = share;
   if (node.readShareInto !== undefined) return node.readShareInto(si, shnum, offset, place);
   const block = await node.readShare(si, shnum, offset, place.length);
-  place.set(block.subarray(0, place.length));
+  copyBytes(place, block.subarray(0, place.length));
   return block.length;
 }
 

@@ -6,6 +6,7 @@ import { SegmentPipeline, ensureHappy } from './segment-pipeline.js';
 import { CHK_HEADER_LENGTH, encodeChkHeader } from './share-layout.js';
 import { ShareFanout } from './share-writers.js';
 import { uploadReport, type UploadReport } from './upload.js';
+import { copyBytes } from '../util/shared-copy.js';
 
 /** Segments coded or written at once per streaming upload (each slot: a segment and its n blocks). */
 const STREAM_DEPTH = 4;
@@ -94,7 +95,7 @@ export class StreamingUpload {
         this.slot = slot;
       }
       const take = Math.min(data.length - at, this.segmentSize - this.filled);
-      this.slot.set(data.subarray(at, at + take), this.filled);
+      copyBytes(this.slot, data.subarray(at, at + take), this.filled);
       this.filled += take;
       this.total += take;
       at += take;

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -8,21 +8,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReedSolomon } from '../../src/erasure/index.js';
 
 // Segments are encoded in worker threads, so the wasm module must compile synchronously there too.
-// A worker thread cannot load TypeScript through vitest, so the module's sources are transpiled to a
-// temporary directory first and the worker imports that.
-const sourceDir = fileURLToPath(new URL('../../src/erasure/', import.meta.url));
+// A worker thread cannot load TypeScript through vitest, so the module's sources (and the one
+// helper they import from outside the folder) are transpiled to a temporary directory first, in
+// the same layout, and the worker imports that.
+const sourceRoot = fileURLToPath(new URL('../../src/', import.meta.url));
 let outDir = '';
+
+async function transpileInto(folder: string, only?: string): Promise<void> {
+  await mkdir(join(outDir, folder), { recursive: true });
+  for (const name of await readdir(join(sourceRoot, folder))) {
+    if (!name.endsWith('.ts') || (only !== undefined && name !== only)) continue;
+    const { outputText } = ts.transpileModule(await readFile(join(sourceRoot, folder, name), 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
+    await writeFile(join(outDir, folder, name.replace(/\.ts$/, '.js')), outputText);
+  }
+}
 
 beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'erasure-worker-'));
   await writeFile(join(outDir, 'package.json'), '{ "type": "module" }');
-  for (const name of await readdir(sourceDir)) {
-    if (!name.endsWith('.ts')) continue;
-    const { outputText } = ts.transpileModule(await readFile(join(sourceDir, name), 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    });
-    await writeFile(join(outDir, name.replace(/\.ts$/, '.js')), outputText);
-  }
+  await transpileInto('erasure');
+  await transpileInto('util', 'shared-copy.ts');
 });
 
 afterAll(async () => {
@@ -49,7 +56,7 @@ interface WorkerResult {
 describe('in a worker thread', () => {
   it('encodes and reconstructs with the wasm-simd kernel', async () => {
     const data = [0, 1, 2].map((j) => Uint8Array.from({ length: 1000 }, (_, i) => (i * 13 + j * 101) & 0xff));
-    const entry = pathToFileURL(join(outDir, 'index.js')).href;
+    const entry = pathToFileURL(join(outDir, 'erasure', 'index.js')).href;
     const worker = new Worker(workerSource, { eval: true, workerData: { entry, data } });
     try {
       const result = await new Promise<WorkerResult>((resolve, reject) => {
