@@ -49,9 +49,11 @@ function bounceBuffer(length: number, skew: number): Uint8Array {
 /** A private copy of `source` (what `source.slice()` gives), fast also out of shared memory. */
 export function copyOf(source: Uint8Array): Uint8Array {
   if (!isShared(source) || source.length < FAST_COPY_MIN) return source.slice();
-  // Private memory at the source's alignment, so that the copy moves whole words.
+  // Private memory at the source's alignment, so that the copy moves whole words; not zeroed
+  // first (new ArrayBuffer zero-fills: a memset and fresh pages for every 1 MiB segment read).
   const skew = source.byteOffset % 8;
-  const copy = new Uint8Array(new ArrayBuffer(source.length + skew), skew, source.length);
+  const memory = Buffer.allocUnsafeSlow(source.length + skew);
+  const copy = new Uint8Array(memory.buffer, memory.byteOffset + skew, source.length);
   copy.set(source);
   return copy;
 }

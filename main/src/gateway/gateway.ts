@@ -203,6 +203,8 @@ export class SftpGateway {
           user: account,
           onDisconnect: (reason) => this.log('warn', `${account}: ${reason}`),
           ...corkingWrites(client),
+          // ssh2 copies each chunk into SSH packets before calling back (Protocol.channelData).
+          copiesWrites: true,
         },
       );
       // Like sshd when sftp-server exits: an exit status before the channel closes (scp, for one,

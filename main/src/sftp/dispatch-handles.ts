@@ -41,7 +41,7 @@ export function dispatchHandleRequest(
       const file = ctx.handles.file(r.bytes('handle'));
       const offset = r.u64('offset');
       const length = Math.min(r.u32('length'), ctx.limits.maxReadLength);
-      return file.read(offset, length).then((data) => dataPacket(id, data));
+      return file.read(offset, length).then((data) => dataPacket(id, data, ctx.allocateData));
     }
     case MessageType.WRITE: {
       const file = ctx.handles.file(r.bytes('handle'));

@@ -1,5 +1,8 @@
+import { DEFAULT_LIMITS } from './limits.js';
+
 /**
- * Reusable buffers for WRITE packets, the bulk of what an upload brings in. Every packet is copied
+ * Reusable buffers for WRITE packets, the bulk of what an upload brings in (and, the same way,
+ * for DATA replies, the bulk of what a download sends). Every packet is copied
  * out of the SSH channel's chunks (PacketReader); a fresh 256 KiB buffer per WRITE made a quarter
  * GiB of short-lived external memory per 256 MiB uploaded, and V8 answers external memory growth
  * with a full mark-compact about every 50 ms (measured: 42 of them in a 256 MiB upload, their
@@ -9,7 +12,8 @@
  * (SftpServer.onPacket), and nothing keeps a WRITE's bytes past its answer. The session's write
  * contract says so (SessionFileHandle.write: `data` stays unchanged until the promise settles);
  * the spool encrypts the bytes, the convergence hasher and the streaming upload copy or hash them,
- * all before that promise settles.
+ * all before that promise settles. A DATA reply goes back once the channel has taken it: ssh2
+ * copies a chunk into its own SSH packets before it calls the write's callback.
  */
 export class PacketBufferPool {
   private readonly free: ArrayBuffer[] = [];
@@ -36,3 +40,9 @@ export class PacketBufferPool {
     if (this.free.length < this.keep) this.free.push(memory);
   }
 }
+
+/** Shared by every session of the process: 32 spare buffers (8 MiB) serve many transfers at once. */
+export const writePackets = new PacketBufferPool(DEFAULT_LIMITS.maxPacketLength, 32);
+
+/** DATA replies: a READ's bytes after the 13-byte header (length, type, id, string length). */
+export const dataReplies = new PacketBufferPool(DEFAULT_LIMITS.maxReadLength + 13, 32);

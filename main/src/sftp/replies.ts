@@ -26,8 +26,19 @@ export function handlePacket(id: number, handle: Uint8Array): Buffer {
   return new PacketWriter(MessageType.HANDLE).u32(id).string(handle).finish();
 }
 
-export function dataPacket(id: number, data: Uint8Array): Buffer {
-  return new PacketWriter(MessageType.DATA, data.length + 16).u32(id).string(data).finish();
+/** `allocate` gives the reply's memory (the server's pool of DATA replies). */
+export function dataPacket(
+  id: number,
+  data: Uint8Array,
+  allocate: (length: number) => Buffer = (length) => Buffer.allocUnsafe(length),
+): Buffer {
+  const packet = allocate(13 + data.length);
+  packet.writeUInt32BE(9 + data.length, 0);
+  packet[4] = MessageType.DATA;
+  packet.writeUInt32BE(id, 5);
+  packet.writeUInt32BE(data.length, 9);
+  packet.set(data, 13);
+  return packet;
 }
 
 /** One name, as OpenSSH answers REALPATH: the path as both name and long name, empty attributes. */

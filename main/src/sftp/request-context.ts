@@ -11,4 +11,6 @@ export interface RequestContext {
   readonly paths: RequestPaths;
   /** True once the connection is gone: a handle opened after that is closed at once. */
   readonly closed: () => boolean;
+  /** Memory for a DATA reply (pooled when the stream copies what is written; see SftpServerOptions). */
+  readonly allocateData: (length: number) => Buffer;
 }

@@ -7,11 +7,8 @@ import { HandleTable } from './handle-table.js';
 import { DEFAULT_LIMITS, type SftpLimits } from './limits.js';
 import { MessageType } from './message-types.js';
 import { DecodeError, FramingError, PacketReader, PayloadReader } from './packet-reader.js';
-import { PacketBufferPool } from './packet-buffers.js';
+import { dataReplies, writePackets } from './packet-buffers.js';
 import { PacketWriter } from './packet-writer.js';
-
-/** Shared by every session of the process: 32 spare buffers (8 MiB) serve many uploads at once. */
-const writePackets = new PacketBufferPool(DEFAULT_LIMITS.maxPacketLength, 32);
 import { statusPacket } from './replies.js';
 import type { RequestContext } from './request-context.js';
 import { RequestOrder, type RequestKind } from './request-order.js';
@@ -39,6 +36,13 @@ export interface SftpServerOptions {
    * each its own socket write otherwise.
    */
   readonly batchWrites?: (write: () => void) => void;
+  /**
+   * The stream copies what is written to it before it calls the write's callback, as ssh2's
+   * channels do (they copy into SSH packets). DATA replies then come from a pool and go back to
+   * it in that callback; on any other stream (a PassThrough hands the very buffer to its reader)
+   * each reply has its own memory.
+   */
+  readonly copiesWrites?: boolean;
 }
 
 /**
@@ -84,6 +88,10 @@ export class SftpServer {
       limits: this.limits,
       paths: new RequestPaths(options.home ?? '/', options.user),
       closed: () => this.closed,
+      allocateData:
+        options.copiesWrites === true
+          ? (length) => dataReplies.take(length)
+          : (length) => Buffer.allocUnsafe(length),
     };
   }
 
@@ -210,7 +218,8 @@ export class SftpServer {
     const stream = this.stream;
     if (this.closed || stream === undefined || stream.destroyed || !stream.writable) return;
     const write = (): void => {
-      if (!stream.write(packet)) this.outputBlocked = true;
+      const written = this.options.copiesWrites === true ? () => dataReplies.give(packet) : undefined;
+      if (!stream.write(packet, written)) this.outputBlocked = true;
     };
     if (this.options.batchWrites === undefined) write();
     else this.options.batchWrites(write);

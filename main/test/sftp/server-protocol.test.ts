@@ -3,7 +3,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SftpError, SftpStatus } from '@grid-sftp/core';
 import { PacketWriter } from '../../src/sftp/packet-writer.js';
-import { T, connect, dataOf, handleOf, namesOf, openFields, statusOf } from './client.js';
+import { Duplex, PassThrough } from 'node:stream';
+import { SftpServer } from '../../src/sftp/server.js';
+import { T, TestClient, connect, dataOf, handleOf, namesOf, openFields, statusOf } from './client.js';
 import { deferred, fakeFile, fakeSession } from './fake-session.js';
 
 describe('SftpServer protocol', { timeout: 20_000 }, () => {
@@ -49,6 +51,55 @@ describe('SftpServer protocol', { timeout: 20_000 }, () => {
     const statuses = await Promise.all(writes.map((write) => write.reply.then(statusOf)));
     expect(statuses.every((status) => status.code === SftpStatus.OK)).toBe(true);
     for (let i = 0; i < 48; i++) expect(seen.get(i)).toBe(piece(i).toString('hex'));
+  });
+
+  it('reuses DATA reply memory only on a stream that copies writes, and every READ gets its own bytes', async () => {
+    // A stream like ssh2's channel: each chunk is copied before the write's callback runs.
+    const toClient = new PassThrough();
+    const serverSide = new Duplex({
+      read: () => undefined,
+      write: (chunk: Buffer, _encoding, callback) => {
+        toClient.write(Buffer.from(chunk));
+        setImmediate(callback); // called back late, while later replies are being built
+      },
+    });
+    const clientSide = new Duplex({
+      read: () => undefined,
+      write: (chunk: Buffer, _encoding, callback) => {
+        serverSide.push(chunk);
+        callback();
+      },
+    });
+    toClient.on('data', (chunk: Buffer) => clientSide.push(chunk));
+    const session = fakeSession();
+    session.open = () =>
+      Promise.resolve(
+        fakeFile(session, {
+          read: async (offset, length) => {
+            await sleep(offset % 3);
+            return new Uint8Array(length).fill(offset % 251);
+          },
+        }),
+      );
+    const server = new SftpServer(session, { copiesWrites: true });
+    void server.attach(serverSide);
+    const client = new TestClient(clientSide);
+    await client.init();
+    const handle = await client.open('/f', 1);
+    const reads = Array.from({ length: 40 }, (_, i) =>
+      client.send(T.READ, (w) =>
+        w
+          .string(handle)
+          .u64(i)
+          .u32(200_000 + i),
+      ),
+    );
+    const data = await Promise.all(reads.map((read) => read.reply.then(dataOf)));
+    data.forEach((bytes, i) => {
+      expect(bytes.length).toBe(200_000 + i);
+      expect(bytes.every((byte) => byte === i % 251)).toBe(true);
+    });
+    clientSide.push(null);
   });
 
   it('answers a later STAT only after a slow earlier request', async () => {
