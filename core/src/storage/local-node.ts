@@ -4,6 +4,7 @@
  * Layout:
  *   node.json                     { format, version, id }
  *   shares/<si[0..2]>/<si>/<shnum> one file per share; the two-letter level keeps folders small
+ *                                 (all 1,024 two-letter folders are made with the node)
  *   tmp/<instance>/               temp files of one open LocalDirectoryNode, guarded by tmp/<instance>.lock
  *   locks/<si>.<shnum>.lock       cross-process share locks (proper-lockfile, mkdir based)
  *
@@ -142,6 +143,24 @@ async function listDir(dir: string): Promise<string[]> {
   return ((await ignoring(readdir(dir), 'ENOENT')) ?? []).sort();
 }
 
+/**
+ * Every two-letter folder of shares/, made once with the node. Otherwise each of the first
+ * thousand or so files stored pays for making its folder durable (a fsync of shares/ on top of
+ * the share's own), which made a new grid's small files a fifth slower; and a folder made lazily
+ * would keep racing with deletes that tidy it away.
+ */
+async function makePrefixFolders(sharesRoot: string): Promise<void> {
+  await mkdir(sharesRoot, { recursive: true });
+  const letters = 'abcdefghijklmnopqrstuvwxyz234567';
+  for (const first of letters) {
+    await Promise.all(
+      [...letters].map((second) => mkdir(join(sharesRoot, first + second), { recursive: true })),
+    );
+  }
+  await fsyncDir(sharesRoot);
+  await fsyncDir(resolve(sharesRoot, '..'));
+}
+
 async function writeFileDurably(file: string, text: string): Promise<void> {
   const temp = `${file}.${randomBase32(8)}.tmp`;
   try {
@@ -217,6 +236,12 @@ interface WriterHost {
 }
 
 const FLUSH_EVERY = 64 * 1024 * 1024;
+/**
+ * A share that stays this small is written in one go at commit: a small file's share arrives as
+ * a header, a block and its hash lists, and three writes cost three trips to the thread pool
+ * where one does (each trip is a wakeup on both sides; small files are bound by those).
+ */
+const SMALL_SHARE = 64 * 1024;
 
 class LocalShareWriter implements ShareWriter {
   private position = 0;
@@ -227,6 +252,9 @@ class LocalShareWriter implements ShareWriter {
   /** Background writeback: see maybeFlush. */
   private flushing: Promise<void> | undefined;
   private unflushed = 0;
+  /** The share's first bytes, copied, while it is no bigger than SMALL_SHARE (see writeHeld). */
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
 
   constructor(
     private readonly host: WriterHost,
@@ -239,6 +267,12 @@ class LocalShareWriter implements ShareWriter {
   /** The chunk must stay unchanged until the returned promise settles (it is written, not copied). */
   write(chunk: Uint8Array): Promise<void> {
     return this.queued(async () => {
+      if (this.position === 0 && this.heldBytes + chunk.byteLength <= SMALL_SHARE) {
+        this.held.push(chunk.slice());
+        this.heldBytes += chunk.byteLength;
+        return;
+      }
+      await this.writeHeld();
       await writeFully(this.handle, chunk, this.position);
       this.position += chunk.byteLength;
       this.maybeFlush(chunk.byteLength);
@@ -248,6 +282,7 @@ class LocalShareWriter implements ShareWriter {
   /** In call order with the writes, like them; the share's length does not change. */
   writeAt(offset: number, bytes: Uint8Array): Promise<void> {
     return this.queued(async () => {
+      await this.writeHeld();
       if (offset < 0 || offset + bytes.byteLength > this.position)
         throw new RangeError(
           `writeAt ${offset}+${bytes.byteLength} is past the ${this.position} bytes written`,
@@ -279,6 +314,16 @@ class LocalShareWriter implements ShareWriter {
     return step;
   }
 
+  /** Writes the bytes held back so far (all at once); the file then grows by direct writes. */
+  private async writeHeld(): Promise<void> {
+    if (this.heldBytes === 0) return;
+    const bytes = this.held.length === 1 ? (this.held[0] as Uint8Array) : Buffer.concat(this.held);
+    this.held = [];
+    await writeFully(this.handle, bytes, this.position);
+    this.position += this.heldBytes;
+    this.heldBytes = 0;
+  }
+
   /**
    * Starts pushing written data to disk every few MiB, in the background, so the fsync at commit
    * finds little left to do: without it a large share's whole writeback happened at commit,
@@ -305,6 +350,7 @@ class LocalShareWriter implements ShareWriter {
       throw this.failure;
     }
     try {
+      await this.writeHeld();
       await this.handle.sync();
       await this.handle.close();
       await this.host.install(this.temp, this.si, this.shnum, this.position);
@@ -400,6 +446,7 @@ export class LocalDirectoryNode implements StorageNode {
         join(location, NODE_FILE),
         `${JSON.stringify({ format: FORMAT, version: 1, id })}\n`,
       );
+      await makePrefixFolders(join(location, 'shares'));
     } catch (err) {
       throw toNodeError(location, 'creating node', err);
     }
@@ -508,9 +555,9 @@ export class LocalDirectoryNode implements StorageNode {
         if (removed !== true) return;
         this.usedBytes -= size;
         await ignoring(fsyncDir(this.shareDir(si)), 'ENOENT');
-        // Tidy empty folders; install() retries if it races with this.
+        // Tidy the empty folder (install() retries if it races with this). The two-letter folders
+        // stay: every node has all of them from its creation (see create()).
         await ignoring(rmdir(this.shareDir(si)));
-        await ignoring(rmdir(join(this.sharesRoot, si.slice(0, 2))));
       });
     } catch (err) {
       throw toNodeError(this.id, 'deleting share', err);
@@ -664,11 +711,13 @@ export class LocalDirectoryNode implements StorageNode {
   private async install(temp: string, si: StorageIndexText, shnum: number, size: number): Promise<void> {
     const dir = this.shareDir(si);
     const file = this.sharePath(si, shnum);
-    const previous = await sizeOf(file);
+    let previous = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         const made = await mkdir(dir, { recursive: true });
-        if (made !== undefined) {
+        // A folder that had to be made held no share: no need to ask for the size being replaced.
+        if (made === undefined) previous = await sizeOf(file);
+        else {
           // New folders must be durable too, or a crash could lose the share with its folder
           // entry: each folder made is synced in its parent (mkdir answers the first one made).
           await fsyncDir(join(this.sharesRoot, si.slice(0, 2)));

@@ -128,7 +128,8 @@ describe('LocalDirectoryNode with injected file system errors', () => {
   it.each(['ENOSPC', 'EDQUOT'])('maps %s on a share write to StorageFullError', async (code) => {
     const si = newSi();
     const writer = await node.createShare(si, 0);
-    await writer.write(new Uint8Array(100));
+    // Bigger than a small share, which is held back and written at commit (see the next test).
+    await writer.write(new Uint8Array(100 * KiB));
     vi.spyOn(fileHandleProto, 'write').mockRejectedValueOnce(failure(code));
     await expect(writer.write(new Uint8Array(100))).rejects.toBeInstanceOf(StorageFullError);
     await expect(writer.commit()).rejects.toBeInstanceOf(StorageFullError);
@@ -145,10 +146,23 @@ describe('LocalDirectoryNode with injected file system errors', () => {
     expect(await node.testAndSetShare(si, 0, 'absent', new Uint8Array(5))).toEqual({ ok: true });
   });
 
+  it("reports a small share's write failure at its commit, where its bytes are written", async () => {
+    const si = newSi();
+    const writer = await node.createShare(si, 0);
+    await writer.write(new Uint8Array(100));
+    await writer.write(new Uint8Array(200));
+    const written = vi.spyOn(fileHandleProto, 'write').mockRejectedValueOnce(failure('ENOSPC'));
+    await expect(writer.commit()).rejects.toBeInstanceOf(StorageFullError);
+    expect(written).toHaveBeenCalledTimes(1); // both writes in one
+    await writer.abort();
+    expect(await node.listShares(si)).toEqual([]);
+    expect(await tempFiles(node.location)).toEqual([]);
+  });
+
   it('wraps other errors in StorageNodeError with the cause', async () => {
     const writer = await node.createShare(newSi(), 0);
     vi.spyOn(fileHandleProto, 'write').mockRejectedValueOnce(failure('EIO'));
-    const error = await writer.write(new Uint8Array(1)).catch((err: unknown) => err);
+    const error = await writer.write(new Uint8Array(100 * KiB)).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(StorageNodeError);
     expect(error).not.toBeInstanceOf(StorageFullError);
     expect((error as Error).message).toMatch(/EIO/);
