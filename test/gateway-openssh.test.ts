@@ -86,7 +86,9 @@ describe.skipIf(!haveOpenSsh)('grid-sftp serve with OpenSSH clients', () => {
   });
 
   it('takes sftp batch mode: mkdir, put, ls -l, get, rename, df', async () => {
-    const body = randomBytes(700_000);
+    // Past three 1 MiB segments: sftp writes it in order, so it is streamed into the grid while
+    // it arrives (SequentialUploadFeed) and CLOSE only finishes it.
+    const body = randomBytes(3 * 1024 * 1024 + 12_345);
     await writeFile(join(dir, 'up.bin'), body);
     await writeFile(
       join(dir, 'batch'),
@@ -106,7 +108,7 @@ describe.skipIf(!haveOpenSsh)('grid-sftp serve with OpenSSH clients', () => {
       dir,
     );
     expect(result.code, result.err + gateway.log()).toBe(0);
-    expect(result.out).toMatch(/-rw-rw-rw-.*700000.*docs\/up\.bin/);
+    expect(result.out).toMatch(/-rw-rw-rw-.*3158073.*docs\/up\.bin/);
     expect(result.out).toMatch(/docs\/moved\.bin/);
     expect(sha(await readFile(join(dir, 'down.bin')))).toBe(sha(body));
   });
