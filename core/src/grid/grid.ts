@@ -18,7 +18,7 @@ import { DirectoryCache, type DirectoryCacheOptions } from '../dirnode/dir-cache
 import { openImmutable } from '../immutable/download.js';
 import { checkImmutable, repairImmutable, verifyImmutable } from '../immutable/health.js';
 import type { CheckReport, RepairReport, VerifyReport } from '../immutable/health.js';
-import { encodingParams, MAX_SEGMENT_SIZE } from '../immutable/params.js';
+import { fullSegmentSize, MAX_SEGMENT_SIZE } from '../immutable/params.js';
 import { uploadImmutable, type UploadOptions, type UploadReport } from '../immutable/upload.js';
 import { StreamingUpload } from '../immutable/streaming-upload.js';
 import { createMutable, openMutable, replaceMutable } from '../mutable/mutable-file.js';
@@ -106,7 +106,7 @@ export class Grid {
 
   /** The segment size of every file of at least one segment (smaller files have one shorter segment). */
   get fullSegmentSize(): number {
-    return encodingParams(Number.MAX_SAFE_INTEGER, this.ctx.encoding, this.ctx.maxSegmentSize).segmentSize;
+    return fullSegmentSize(this.ctx.encoding, this.ctx.maxSegmentSize);
   }
 
   /**

@@ -68,7 +68,8 @@ export class SequentialUploadFeed {
    */
   async finish(size: number): Promise<UploadReport | undefined> {
     const upload = this.upload;
-    if (upload === undefined || this.stopped || this.length !== size || size < upload.segmentSize) {
+    // A stream starts only at one whole segment, so it is always long enough to finish.
+    if (upload === undefined || this.stopped || this.length !== size) {
       await this.stop();
       return undefined;
     }

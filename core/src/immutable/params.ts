@@ -37,6 +37,14 @@ export function encodingParams(
   return paramsFor(size, k, n, segmentSize);
 }
 
+/**
+ * The segment size of every file of at least one whole segment: `encodingParams` caps it, so it
+ * no longer depends on the size (what lets StreamingUpload code segments before the size is known).
+ */
+export function fullSegmentSize(encoding: Encoding, maxSegmentSize = MAX_SEGMENT_SIZE): number {
+  return encodingParams(Number.MAX_SAFE_INTEGER, encoding, maxSegmentSize).segmentSize;
+}
+
 /** Rebuilds the parameters from the values a share's extension block records. */
 export function paramsFor(size: number, k: number, n: number, segmentSize: number): EncodingParams {
   if (segmentSize <= 0 || segmentSize % k !== 0)

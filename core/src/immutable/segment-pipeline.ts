@@ -39,7 +39,7 @@ export class SegmentPipeline {
   /** Where a slot's blocks start: 64-byte aligned, so copies into the slot go word by word (copyBytes). */
   private readonly blocksAt: number;
   /** Segments handed to `dispatch` so far. */
-  dispatched = 0;
+  private dispatched = 0;
 
   constructor(
     private readonly ctx: GridContext,

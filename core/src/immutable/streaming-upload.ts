@@ -1,7 +1,7 @@
 import { chkAesKey, chkStorageIndex } from '../caps/derive.js';
 import type { GridContext } from '../grid/context.js';
 import { randomReadKey } from './convergence.js';
-import { encodingParams, paramsFor } from './params.js';
+import { fullSegmentSize, paramsFor } from './params.js';
 import { SegmentPipeline, ensureHappy } from './segment-pipeline.js';
 import { CHK_HEADER_LENGTH, encodeChkHeader } from './share-layout.js';
 import { ShareFanout } from './share-writers.js';
@@ -48,7 +48,7 @@ export class StreamingUpload {
    */
   static async start(ctx: GridContext): Promise<StreamingUpload | undefined> {
     const { k, n } = ctx.encoding;
-    const { segmentSize } = encodingParams(Number.MAX_SAFE_INTEGER, ctx.encoding, ctx.maxSegmentSize);
+    const segmentSize = fullSegmentSize(ctx.encoding, ctx.maxSegmentSize);
     const key = randomReadKey();
     const fanout = await ShareFanout.open(ctx.nodes, chkStorageIndex(key), n);
     try {

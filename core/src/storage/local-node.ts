@@ -11,6 +11,7 @@
  * Every share appears by rename(2) of a fsynced temp file followed by a fsync of its folder, so a
  * reader or a crash sees the old share or the new one, never a torn one.
  */
+import { BASE32_ALPHABET } from '../util/base32.js';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -151,10 +152,10 @@ async function listDir(dir: string): Promise<string[]> {
  */
 async function makePrefixFolders(sharesRoot: string): Promise<void> {
   await mkdir(sharesRoot, { recursive: true });
-  const letters = 'abcdefghijklmnopqrstuvwxyz234567';
-  for (const first of letters) {
+  // Storage indexes are base32 text, so their first two letters come from its alphabet.
+  for (const first of BASE32_ALPHABET) {
     await Promise.all(
-      [...letters].map((second) => mkdir(join(sharesRoot, first + second), { recursive: true })),
+      [...BASE32_ALPHABET].map((second) => mkdir(join(sharesRoot, first + second), { recursive: true })),
     );
   }
   await fsyncDir(sharesRoot);
