@@ -150,6 +150,21 @@ describe('LocalDirectoryNode', () => {
     expect(await tree(root)).toEqual(['node/node.json', `node/shares/${si.slice(0, 2)}/${si}/12`]);
   });
 
+  it('makes every two-letter share folder with the node, and keeps them when shares go', async () => {
+    const node = await create();
+    const shares = join(root, 'node', 'shares');
+    const folders = await readdir(shares);
+    expect(folders).toHaveLength(1024);
+    expect(folders.every((name) => /^[a-z2-7]{2}$/.test(name))).toBe(true);
+    const si = newSi();
+    const writer = await node.createShare(si, 0);
+    await writer.write(new Uint8Array([1, 2, 3]));
+    await writer.commit();
+    await node.deleteShare(si, 0);
+    expect(await readdir(join(shares, si.slice(0, 2)))).toEqual([]);
+    expect(await readdir(shares)).toHaveLength(1024);
+  });
+
   it('ignores stray files in the share folders', async () => {
     const node = await create();
     const si = newSi();
