@@ -71,7 +71,7 @@ async function filesUnder(dir: string): Promise<string[]> {
   return found;
 }
 
-/** Every share file of every node (shares/<prefix>/<storage index>/<shnum>). */
+/** Every share file of every node (shares/<prefix>/<storage index>.<shnum>). */
 async function shareFiles(): Promise<string[]> {
   const nodes = await readdir(join(home, 'nodes'));
   const lists = await Promise.all(

@@ -1,17 +1,17 @@
 /**
  * A storage node in a local folder (DESIGN §2: the embedded default).
  *
- * Layout:
+ * Layout (version 2):
  *   node.json                     { format, version, id }
- *   shares/<si[0..2]>/<si>/<shnum> one file per share; the two-letter level keeps folders small
- *                                 (all 1,024 two-letter folders are made with the node)
+ *   shares/<si[0..2]>/<si>.<shnum> one file per share; the two-letter level keeps folders small.
+ *                                 A two-letter folder is made when its first share comes, and
+ *                                 stays (so no delete can race an install into it)
  *   tmp/<instance>/               temp files of one open LocalDirectoryNode, guarded by tmp/<instance>.lock
  *   locks/<si>.<shnum>.lock       cross-process share locks (proper-lockfile, mkdir based)
  *
  * Every share appears by rename(2) of a fsynced temp file followed by a fsync of its folder, so a
  * reader or a crash sees the old share or the new one, never a torn one.
  */
-import { BASE32_ALPHABET } from '../util/base32.js';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -42,10 +42,19 @@ import type {
 // ---------------------------------------------------------------------------------------------
 
 const SHNUM_NAME = /^(?:0|[1-9][0-9]{0,2})$/;
+/** `<si>.<shnum>`, the name of a share file in its two-letter folder. */
+const SHARE_NAME = /^([a-z2-7]{16,64})\.(0|[1-9][0-9]{0,2})$/;
 const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 const NODE_FILE = 'node.json';
 const FORMAT = 'grid-sftp-local-node';
+/**
+ * Version 1 kept each storage index in a folder of its own (shares/<xx>/<si>/<shnum>); opening a
+ * version 1 node moves its shares (see migrateFromVersion1). The folder per index cost a mkdir and
+ * two folder fsyncs for every new file stored, and mkdir is the slowest call on ext4 (it searches
+ * for a free inode group).
+ */
+const NODE_VERSION = 2;
 const NodeFileSchema = z.object({
   format: z.literal(FORMAT),
   version: z.number().int(),
@@ -142,24 +151,6 @@ async function sizeOf(file: string): Promise<number> {
 
 async function listDir(dir: string): Promise<string[]> {
   return ((await ignoring(readdir(dir), 'ENOENT')) ?? []).sort();
-}
-
-/**
- * Every two-letter folder of shares/, made once with the node. Otherwise each of the first
- * thousand or so files stored pays for making its folder durable (a fsync of shares/ on top of
- * the share's own), which made a new grid's small files a fifth slower; and a folder made lazily
- * would keep racing with deletes that tidy it away.
- */
-async function makePrefixFolders(sharesRoot: string): Promise<void> {
-  await mkdir(sharesRoot, { recursive: true });
-  // Storage indexes are base32 text, so their first two letters come from its alphabet.
-  for (const first of BASE32_ALPHABET) {
-    await Promise.all(
-      [...BASE32_ALPHABET].map((second) => mkdir(join(sharesRoot, first + second), { recursive: true })),
-    );
-  }
-  await fsyncDir(sharesRoot);
-  await fsyncDir(resolve(sharesRoot, '..'));
 }
 
 async function writeFileDurably(file: string, text: string): Promise<void> {
@@ -392,6 +383,8 @@ export class LocalDirectoryNode implements StorageNode {
   private readonly mutex = new KeyedMutex();
   private readonly readHandles = new ShareReadHandles();
   private readonly writers = new Set<LocalShareWriter>();
+  /** Two-letter folders known to exist: they are never removed, so each is made at most once. */
+  private readonly knownPrefixes = new Set<string>();
   private readonly host: WriterHost;
   private closed = false;
   private lateSweep: NodeJS.Timeout | undefined;
@@ -443,11 +436,7 @@ export class LocalDirectoryNode implements StorageNode {
         );
       }
       // node.json goes first: a folder with it is a node, and open() makes the rest.
-      await writeFileDurably(
-        join(location, NODE_FILE),
-        `${JSON.stringify({ format: FORMAT, version: 1, id })}\n`,
-      );
-      await makePrefixFolders(join(location, 'shares'));
+      await writeFileDurably(join(location, NODE_FILE), nodeFileText(id));
     } catch (err) {
       throw toNodeError(location, 'creating node', err);
     }
@@ -457,10 +446,11 @@ export class LocalDirectoryNode implements StorageNode {
   /** Opens an existing node folder, sweeping temp files left by crashed processes. */
   static async open(dir: string): Promise<LocalDirectoryNode> {
     const location = resolve(dir);
-    const id = await readNodeFile(location);
+    const { id, version } = await readNodeFile(location);
     try {
       const tmpRoot = join(location, 'tmp');
       for (const sub of ['shares', 'tmp', 'locks']) await mkdir(join(location, sub), { recursive: true });
+      if (version === 1) await migrateFromVersion1(location, id);
       const leftAlive = await sweepScratch(tmpRoot);
       const used = await walkUsage(join(location, 'shares'));
       const scratch = await claimScratch(tmpRoot);
@@ -529,10 +519,12 @@ export class LocalDirectoryNode implements StorageNode {
     assertShareAddress(si, 0);
     try {
       const shares: ShareInfo[] = [];
-      for (const name of await listDir(this.shareDir(si))) {
-        if (!SHNUM_NAME.test(name) || Number(name) > 255) continue;
-        const info = await ignoring(stat(join(this.shareDir(si), name)), 'ENOENT');
-        if (info?.isFile()) shares.push({ shnum: Number(name), size: info.size });
+      const dir = this.prefixDir(si);
+      for (const name of await listDir(dir)) {
+        const share = parseShareName(name);
+        if (share?.si !== si) continue;
+        const info = await ignoring(stat(join(dir, name)), 'ENOENT');
+        if (info?.isFile()) shares.push({ shnum: share.shnum, size: info.size });
       }
       return shares.sort((a, b) => a.shnum - b.shnum);
     } catch (err) {
@@ -555,10 +547,7 @@ export class LocalDirectoryNode implements StorageNode {
         );
         if (removed !== true) return;
         this.usedBytes -= size;
-        await ignoring(fsyncDir(this.shareDir(si)), 'ENOENT');
-        // Tidy the empty folder (install() retries if it races with this). The two-letter folders
-        // stay: every node has all of them from its creation (see create()).
-        await ignoring(rmdir(this.shareDir(si)));
+        await ignoring(fsyncDir(this.prefixDir(si)), 'ENOENT');
       });
     } catch (err) {
       throw toNodeError(this.id, 'deleting share', err);
@@ -612,17 +601,18 @@ export class LocalDirectoryNode implements StorageNode {
       throw toNodeError(this.id, 'listing storage indexes', err);
     }
     for (const prefix of prefixes) {
-      let indexes: string[];
+      let names: string[];
       try {
-        indexes = await listDir(join(this.sharesRoot, prefix));
+        names = await listDir(join(this.sharesRoot, prefix));
       } catch (err) {
         throw toNodeError(this.id, 'listing storage indexes', err);
       }
-      for (const si of indexes) {
-        if (!STORAGE_INDEX.test(si) || !si.startsWith(prefix)) continue;
-        // A folder can be left empty by a crash between unlink and rmdir; it holds no shares.
-        if ((await this.listShares(si)).length > 0) yield si;
+      const indexes = new Set<string>();
+      for (const name of names) {
+        const share = parseShareName(name);
+        if (share?.si.startsWith(prefix)) indexes.add(share.si);
       }
+      yield* indexes;
     }
   }
 
@@ -667,12 +657,12 @@ export class LocalDirectoryNode implements StorageNode {
     if (this.closed) throw new StorageNodeError(this.id, 'node is closed');
   }
 
-  private shareDir(si: StorageIndexText): string {
-    return join(this.sharesRoot, si.slice(0, 2), si);
+  private prefixDir(si: StorageIndexText): string {
+    return join(this.sharesRoot, si.slice(0, 2));
   }
 
   private sharePath(si: StorageIndexText, shnum: number): string {
-    return join(this.shareDir(si), String(shnum));
+    return join(this.prefixDir(si), `${si}.${shnum}`);
   }
 
   /** This instance's temp folder, re-claimed if another opener took it over (our lock went stale). */
@@ -710,31 +700,29 @@ export class LocalDirectoryNode implements StorageNode {
 
   /** Renames a fsynced temp file over the share and makes the rename durable. Call under the share's mutex (see the host's install, and withShareLock). */
   private async install(temp: string, si: StorageIndexText, shnum: number, size: number): Promise<void> {
-    const dir = this.shareDir(si);
+    const dir = this.prefixDir(si);
     const file = this.sharePath(si, shnum);
-    let previous = 0;
     for (let attempt = 1; ; attempt++) {
+      if (!this.knownPrefixes.has(dir)) {
+        // A new folder must be durable in shares/ before a share is renamed into it, or a crash
+        // could lose the share with the folder's entry.
+        if ((await mkdir(dir, { recursive: true })) !== undefined) await fsyncDir(this.sharesRoot);
+        this.knownPrefixes.add(dir);
+      }
+      const previous = await sizeOf(file);
+      this.readHandles.forget(file);
       try {
-        const made = await mkdir(dir, { recursive: true });
-        // A folder that had to be made held no share: no need to ask for the size being replaced.
-        if (made === undefined) previous = await sizeOf(file);
-        else {
-          // New folders must be durable too, or a crash could lose the share with its folder
-          // entry: each folder made is synced in its parent (mkdir answers the first one made).
-          await fsyncDir(join(this.sharesRoot, si.slice(0, 2)));
-          if (made !== dir) await fsyncDir(this.sharesRoot);
-        }
-        this.readHandles.forget(file);
         await rename(temp, file);
-        break;
+        await fsyncDir(dir);
+        this.usedBytes += size - previous;
+        return;
       } catch (err) {
-        // ENOENT: a delete of a sibling share removed the (then empty) folder between our mkdir and
-        // rename. Try again, unless it is our temp file that is gone.
-        if (errnoCode(err) !== 'ENOENT' || attempt >= 5 || (await sizeOf(temp)) !== size) throw err;
+        // ENOENT with our temp file still there: the two-letter folder was removed behind our
+        // back (we never remove one). Make it again.
+        if (errnoCode(err) !== 'ENOENT' || attempt >= 2 || (await sizeOf(temp)) !== size) throw err;
+        this.knownPrefixes.delete(dir);
       }
     }
-    await fsyncDir(dir);
-    this.usedBytes += size - previous;
   }
 
   /**
@@ -775,7 +763,18 @@ export class LocalDirectoryNode implements StorageNode {
   }
 }
 
-async function readNodeFile(location: string): Promise<string> {
+function nodeFileText(id: string): string {
+  return `${JSON.stringify({ format: FORMAT, version: NODE_VERSION, id })}\n`;
+}
+
+function parseShareName(name: string): { si: StorageIndexText; shnum: number } | undefined {
+  const match = SHARE_NAME.exec(name);
+  if (match === null) return undefined;
+  const shnum = Number(match[2]);
+  return shnum <= 255 ? { si: match[1] as StorageIndexText, shnum } : undefined;
+}
+
+async function readNodeFile(location: string): Promise<{ id: string; version: number }> {
   let text: string;
   try {
     text = await readFile(join(location, NODE_FILE), 'utf8');
@@ -795,19 +794,48 @@ async function readNodeFile(location: string): Promise<string> {
   if (!parsed.success) {
     throw new StorageNodeError(location, `${NODE_FILE} is corrupt: ${z.prettifyError(parsed.error)}`);
   }
-  if (parsed.data.version !== 1) {
-    throw new StorageNodeError(location, `${NODE_FILE} has unsupported version ${parsed.data.version}`);
+  const { id, version } = parsed.data;
+  if (version !== 1 && version !== NODE_VERSION) {
+    throw new StorageNodeError(location, `${NODE_FILE} has unsupported version ${version}`);
   }
-  return parsed.data.id;
+  return { id, version };
+}
+
+/**
+ * Moves a version 1 node's shares from shares/<xx>/<si>/<shnum> to shares/<xx>/<si>.<shnum>, then
+ * writes version 2. Each move is a rename within one folder tree, so a crash leaves every share
+ * in one place or the other, and node.json still says version 1 until every move is durable: the
+ * next open simply carries on. A share already moved (or moved by a concurrent opener) is skipped.
+ */
+async function migrateFromVersion1(location: string, id: string): Promise<void> {
+  const sharesRoot = join(location, 'shares');
+  for (const prefix of await listDir(sharesRoot)) {
+    const prefixDir = join(sharesRoot, prefix);
+    let moved = false;
+    for (const si of await listDir(prefixDir)) {
+      if (!STORAGE_INDEX.test(si)) continue;
+      const indexDir = join(prefixDir, si);
+      if ((await ignoring(stat(indexDir), 'ENOENT'))?.isDirectory() !== true) continue;
+      for (const name of await listDir(indexDir)) {
+        if (!SHNUM_NAME.test(name)) continue;
+        await ignoring(rename(join(indexDir, name), join(prefixDir, `${si}.${name}`)), 'ENOENT');
+        moved = true;
+      }
+      // Left in place when it still holds something that is not a share.
+      await ignoring(rmdir(indexDir));
+    }
+    if (moved) await fsyncDir(prefixDir);
+  }
+  await writeFileDurably(join(location, NODE_FILE), nodeFileText(id));
 }
 
 async function walkUsage(sharesRoot: string): Promise<number> {
   let total = 0;
   for (const prefix of await listDir(sharesRoot)) {
-    for (const si of await listDir(join(sharesRoot, prefix))) {
-      for (const name of await listDir(join(sharesRoot, prefix, si))) {
-        if (SHNUM_NAME.test(name)) total += await sizeOf(join(sharesRoot, prefix, si, name));
-      }
+    for (const name of await listDir(join(sharesRoot, prefix))) {
+      if (parseShareName(name) === undefined) continue;
+      const info = await ignoring(stat(join(sharesRoot, prefix, name)), 'ENOENT');
+      if (info?.isFile()) total += info.size;
     }
   }
   return total;

@@ -49,7 +49,7 @@ describe('LocalDirectoryNode', () => {
     expect(node.location).toBe(join(root, 'node'));
     expect(node.id).toMatch(/^n-[a-z2-7]{10}$/);
     const json = JSON.parse(await readFile(join(root, 'node', 'node.json'), 'utf8')) as unknown;
-    expect(json).toEqual({ format: 'grid-sftp-local-node', version: 1, id: node.id });
+    expect(json).toEqual({ format: 'grid-sftp-local-node', version: 2, id: node.id });
     const other = await create(join(root, 'other'));
     expect(other.id).not.toBe(node.id);
     expect((await create(join(root, 'named'), { id: 'n-mine' })).id).toBe('n-mine');
@@ -116,9 +116,9 @@ describe('LocalDirectoryNode', () => {
     await expect(LocalDirectoryNode.open(join(root, 'corrupt'))).rejects.toThrow(/node\.json is corrupt/);
     await writeFile(
       join(root, 'corrupt', 'node.json'),
-      JSON.stringify({ format: 'grid-sftp-local-node', version: 2, id: 'n-x' }),
+      JSON.stringify({ format: 'grid-sftp-local-node', version: 3, id: 'n-x' }),
     );
-    await expect(LocalDirectoryNode.open(join(root, 'corrupt'))).rejects.toThrow(/unsupported version 2/);
+    await expect(LocalDirectoryNode.open(join(root, 'corrupt'))).rejects.toThrow(/unsupported version 3/);
     await expect(LocalDirectoryNode.open(join(root, 'corrupt'))).rejects.toBeInstanceOf(StorageNodeError);
   });
 
@@ -134,7 +134,7 @@ describe('LocalDirectoryNode', () => {
     );
   });
 
-  it('stores shares under shares/<2 chars>/<si>/<shnum> and nothing escapes the folder', async () => {
+  it('stores shares as shares/<2 chars>/<si>.<shnum> and nothing escapes the folder', async () => {
     const node = await create();
     const si = newSi();
     const writer = await node.createShare(si, 12);
@@ -147,22 +147,67 @@ describe('LocalDirectoryNode', () => {
       );
     }
     await expect(node.readShare(si, '../12' as unknown as number, 0, 1)).rejects.toBeInstanceOf(RangeError);
-    expect(await tree(root)).toEqual(['node/node.json', `node/shares/${si.slice(0, 2)}/${si}/12`]);
+    expect(await tree(root)).toEqual(['node/node.json', `node/shares/${si.slice(0, 2)}/${si}.12`]);
   });
 
-  it('makes every two-letter share folder with the node, and keeps them when shares go', async () => {
+  it('makes a two-letter share folder with its first share, keeps it when shares go, and remakes it if removed', async () => {
     const node = await create();
     const shares = join(root, 'node', 'shares');
-    const folders = await readdir(shares);
-    expect(folders).toHaveLength(1024);
-    expect(folders.every((name) => /^[a-z2-7]{2}$/.test(name))).toBe(true);
+    expect(await readdir(shares)).toEqual([]);
     const si = newSi();
-    const writer = await node.createShare(si, 0);
-    await writer.write(new Uint8Array([1, 2, 3]));
-    await writer.commit();
+    const store = async (shnum: number): Promise<void> => {
+      const writer = await node.createShare(si, shnum);
+      await writer.write(new Uint8Array([1, 2, 3]));
+      await writer.commit();
+    };
+    await store(0);
     await node.deleteShare(si, 0);
+    expect(await readdir(shares)).toEqual([si.slice(0, 2)]);
     expect(await readdir(join(shares, si.slice(0, 2)))).toEqual([]);
-    expect(await readdir(shares)).toHaveLength(1024);
+    // Someone tidies the empty folder behind the node's back: the next share still lands.
+    await rm(join(shares, si.slice(0, 2)), { recursive: true });
+    await store(1);
+    expect(await node.listShares(si)).toEqual([{ shnum: 1, size: 3 }]);
+  });
+
+  it('moves the shares of a version 1 node (one folder per storage index) into place when opened', async () => {
+    const dir = join(root, 'old');
+    const si = newSi();
+    const other = newSi();
+    const prefix = join(dir, 'shares', si.slice(0, 2));
+    await mkdir(join(prefix, si), { recursive: true });
+    await mkdir(join(dir, 'shares', other.slice(0, 2), other), { recursive: true });
+    await writeFile(
+      join(dir, 'node.json'),
+      JSON.stringify({ format: 'grid-sftp-local-node', version: 1, id: 'n-old' }),
+    );
+    await writeFile(join(prefix, si, '0'), 'zero');
+    await writeFile(join(prefix, si, '7'), 'seven!');
+    await writeFile(join(prefix, si, 'notes.txt'), 'not a share');
+    // A crash during an earlier migration left this share moved already.
+    await writeFile(join(dir, 'shares', other.slice(0, 2), `${other}.2`), 'two');
+
+    const node = await open(dir);
+    expect(node.id).toBe('n-old');
+    expect(await node.listShares(si)).toEqual([
+      { shnum: 0, size: 4 },
+      { shnum: 7, size: 6 },
+    ]);
+    expect(new TextDecoder().decode(await node.readShare(si, 7, 0, 100))).toBe('seven!');
+    expect(await node.listShares(other)).toEqual([{ shnum: 2, size: 3 }]);
+    expect((await node.space()).usedBytes).toBe(13);
+    const json = JSON.parse(await readFile(join(dir, 'node.json'), 'utf8')) as unknown;
+    expect(json).toEqual({ format: 'grid-sftp-local-node', version: 2, id: 'n-old' });
+    // The stray file keeps its folder; the emptied one is gone.
+    expect((await tree(dir)).filter((file) => file.startsWith('shares/'))).toEqual(
+      [
+        `shares/${si.slice(0, 2)}/${si}.0`,
+        `shares/${si.slice(0, 2)}/${si}.7`,
+        `shares/${si.slice(0, 2)}/${si}/notes.txt`,
+        `shares/${other.slice(0, 2)}/${other}.2`,
+      ].sort(),
+    );
+    expect(await readdir(join(dir, 'shares', other.slice(0, 2)))).toEqual([`${other}.2`]);
   });
 
   it('ignores stray files in the share folders', async () => {
@@ -170,8 +215,11 @@ describe('LocalDirectoryNode', () => {
     const si = newSi();
     await node.testAndSetShare(si, 1, 'absent', new Uint8Array(3));
     const dir = join(root, 'node', 'shares', si.slice(0, 2));
-    await writeFile(join(dir, si, 'notes.txt'), 'x');
-    await writeFile(join(dir, si, '0256'), 'x');
+    await writeFile(join(dir, `${si}.notes`), 'x');
+    await writeFile(join(dir, `${si}.0256`), 'x');
+    await writeFile(join(dir, `${si}.256`), 'x');
+    await writeFile(join(dir, 'notes.txt'), 'x');
+    await mkdir(join(dir, `${si}.2`));
     await mkdir(join(dir, 'not-an-index'));
     expect(await node.listShares(si)).toEqual([{ shnum: 1, size: 3 }]);
     const indexes: string[] = [];
