@@ -28,12 +28,14 @@ async function newSpool(
   size?: number,
   openFile?: (path: string) => Promise<SpoolFile>,
   memoryLimit?: number,
+  writeBehindAfter?: number,
 ): Promise<EncryptedSpool> {
   const spool = await EncryptedSpool.create({
     dir,
     ...(size === undefined ? {} : { size }),
     ...(openFile ? { openFile } : {}),
     ...(memoryLimit === undefined ? {} : { memoryLimit }),
+    ...(writeBehindAfter === undefined ? {} : { writeBehindAfter }),
   });
   spools.push(spool);
   return spool;
@@ -379,6 +381,87 @@ describe('EncryptedSpool errors and destroy', () => {
     expectBytes(await collect(spool.stream()), expected);
   });
 
+  it('writes behind past the first MiB: write() resolves before the disk has the bytes, later operations see them', async () => {
+    const MiB = 1024 * KiB;
+    const gate = { open: true, waiting: [] as (() => void)[], writes: 0 };
+    const spool = await newSpool(undefined, async (path) => {
+      const handle = await open(path, 'wx+', 0o600);
+      return {
+        write: async (buffer, offset, length, position) => {
+          gate.writes++;
+          if (!gate.open) await new Promise<void>((resolve) => gate.waiting.push(resolve));
+          return handle.write(buffer, offset, length, position);
+        },
+        read: (buffer, offset, length, position) => handle.read(buffer, offset, length, position),
+        truncate: (length) => handle.truncate(length),
+        close: () => handle.close(),
+      };
+    });
+    await spool.write(0, pattern(MiB, 'first'));
+    gate.open = false;
+    const data = pattern(64 * KiB, 'behind');
+    await spool.write(MiB, data); // resolves although the disk write is held at the gate
+    expect(gate.writes).toBe(1); // staged in memory: the disk has not even been asked yet
+    expect(spool.size).toBe(MiB + 64 * KiB);
+    data.fill(0); // the caller may reuse its buffer once write() resolved: ours holds the bytes
+    // A rewrite of those positions and a read queue behind the held write.
+    const rewrite = tracked(spool.write(MiB + 10, Buffer.from('patched')));
+    const read = tracked(spool.read(MiB, 64 * KiB));
+    await settle();
+    expect(rewrite.done()).toBe(false);
+    expect(read.done()).toBe(false);
+    gate.open = true;
+    for (const release of gate.waiting.splice(0)) release();
+    await rewrite.promise;
+    const expected = pattern(64 * KiB, 'behind');
+    expected.write('patched', 10);
+    expectBytes(await read.promise, expected);
+    expectBytes(await spool.read(0, MiB), pattern(MiB, 'first'));
+  });
+
+  it('hands contiguous writes behind to the disk a MiB at a time', async () => {
+    const MiB = 1024 * KiB;
+    const sizes: number[] = [];
+    const spool = await newSpool(undefined, async (path) => {
+      const handle = await open(path, 'wx+', 0o600);
+      return {
+        write: (buffer, offset, length, position) => {
+          sizes.push(length);
+          return handle.write(buffer, offset, length, position);
+        },
+        read: (buffer, offset, length, position) => handle.read(buffer, offset, length, position),
+        truncate: (length) => handle.truncate(length),
+        close: () => handle.close(),
+      };
+    });
+    const content = randomBytes(3 * MiB + 5 * KiB);
+    const writes: Promise<void>[] = [];
+    for (let at = 0; at < content.length; at += 32 * KiB)
+      writes.push(spool.write(at, content.subarray(at, at + 32 * KiB)));
+    await Promise.all(writes);
+    expectBytes(await collect(spool.stream()), content);
+    // The first MiB one write at a time, then two full runs and the rest, flushed by the read.
+    expect(sizes).toEqual([...Array<number>(32).fill(32 * KiB), MiB, MiB, 5 * KiB]);
+  });
+
+  it('a write behind that fails loses the new content clearly: every later operation rejects with the disk error', async () => {
+    const { openFile, full } = diskThatFills();
+    const spool = await newSpool(undefined, openFile);
+    await spool.write(0, Buffer.alloc(1024 * KiB, 'a'));
+    full.on = true;
+    await spool.write(1024 * KiB, Buffer.alloc(10 * KiB, 'b')); // behind: its failure comes later
+    // A read queues behind the pending disk write, so it is the first to see the failure.
+    await expect(spool.read(0, 10)).rejects.toMatchObject({ code: 'ENOSPC' });
+    const next = spool.write(1034 * KiB, Buffer.alloc(10 * KiB, 'c'));
+    await expect(next).rejects.toThrow(SpoolError);
+    await expect(next).rejects.toMatchObject({
+      code: 'ENOSPC',
+      message: /new content is lost.*no space left/,
+    });
+    await expect(spool.setSize(0)).rejects.toMatchObject({ code: 'ENOSPC' });
+    await expect(collect(spool.stream())).rejects.toMatchObject({ code: 'ENOSPC' });
+  });
+
   it('destroy removes the file, is idempotent, rejects waiting reads and later calls', async () => {
     const spool = await newSpool(10);
     const source = new ControlledSource();
@@ -457,56 +540,61 @@ describe('EncryptedSpool against an in-memory model', () => {
   }
 
   // With a memory limit the same content lives in memory first and spills to the file midway.
+  // The third case writes behind from the first byte once the fill is done.
   it.each([
-    ['a file from the start', 0],
-    ['memory up to 40 KiB, then a file', 40 * KiB],
-  ])('matches the model for pipelined write/setSize/read with a concurrent fill (%s)', async (_l, limit) => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.nat(150 * KiB),
-        fc.array(fc.integer({ min: 1, max: 40 * KiB }), { minLength: 1, maxLength: 20 }),
-        fc.array(op, { maxLength: 25 }),
-        async (existingSize, chunkSizes, ops) => {
-          const existing = bytesFor(existingSize, 7);
-          const spool = await newSpool(existingSize, undefined, limit);
-          const model = new Model();
-          model.write(0, existing);
-          // The fill trickles in, yielding to the event loop between chunks.
-          const source = async function* (): AsyncGenerator<Uint8Array> {
-            for (let at = 0, i = 0; at < existing.length; i++) {
-              const size = chunkSizes[i % chunkSizes.length]!;
-              await new Promise((resolve) => setImmediate(resolve));
-              yield existing.subarray(at, at + size);
-              at += size;
+    ['a file from the start', 0, undefined],
+    ['memory up to 40 KiB, then a file', 40 * KiB, undefined],
+    ['a file, every fresh write behind', 0, 0],
+  ])(
+    'matches the model for pipelined write/setSize/read with a concurrent fill (%s)',
+    async (_l, limit, behind) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.nat(150 * KiB),
+          fc.array(fc.integer({ min: 1, max: 40 * KiB }), { minLength: 1, maxLength: 20 }),
+          fc.array(op, { maxLength: 25 }),
+          async (existingSize, chunkSizes, ops) => {
+            const existing = bytesFor(existingSize, 7);
+            const spool = await newSpool(existingSize, undefined, limit, behind);
+            const model = new Model();
+            model.write(0, existing);
+            // The fill trickles in, yielding to the event loop between chunks.
+            const source = async function* (): AsyncGenerator<Uint8Array> {
+              for (let at = 0, i = 0; at < existing.length; i++) {
+                const size = chunkSizes[i % chunkSizes.length]!;
+                await new Promise((resolve) => setImmediate(resolve));
+                yield existing.subarray(at, at + size);
+                at += size;
+              }
+            };
+            const filling = spool.fill(source(), existingSize);
+            const checks: Promise<void>[] = [];
+            for (const o of ops) {
+              if (o.kind === 'write') {
+                const data = bytesFor(o.length, o.seed);
+                model.write(o.offset, data);
+                checks.push(spool.write(o.offset, data));
+              } else if (o.kind === 'setSize') {
+                model.setSize(o.size);
+                checks.push(spool.setSize(o.size));
+              } else {
+                const expected = Buffer.from(model.read(o.offset, o.length));
+                checks.push(spool.read(o.offset, o.length).then((got) => expectBytes(got, expected)));
+              }
             }
-          };
-          const filling = spool.fill(source(), existingSize);
-          const checks: Promise<void>[] = [];
-          for (const o of ops) {
-            if (o.kind === 'write') {
-              const data = bytesFor(o.length, o.seed);
-              model.write(o.offset, data);
-              checks.push(spool.write(o.offset, data));
-            } else if (o.kind === 'setSize') {
-              model.setSize(o.size);
-              checks.push(spool.setSize(o.size));
-            } else {
-              const expected = Buffer.from(model.read(o.offset, o.length));
-              checks.push(spool.read(o.offset, o.length).then((got) => expectBytes(got, expected)));
-            }
-          }
-          await Promise.all(checks);
-          await filling;
-          await spool.whenFilled();
-          expect(spool.size).toBe(model.bytes.length);
-          expectBytes(await collect(spool.stream(50 * KiB)), Buffer.from(model.bytes));
-          const onDisk = await readFile(spool.path).catch(() => new Uint8Array(0));
-          expect(onDisk.length).toBeLessThanOrEqual(model.bytes.length);
-          await spool.destroy();
-          expect(await readdir(dir)).toEqual([]);
-        },
-      ),
-      { numRuns: 60 },
-    );
-  });
+            await Promise.all(checks);
+            await filling;
+            await spool.whenFilled();
+            expect(spool.size).toBe(model.bytes.length);
+            expectBytes(await collect(spool.stream(50 * KiB)), Buffer.from(model.bytes));
+            const onDisk = await readFile(spool.path).catch(() => new Uint8Array(0));
+            expect(onDisk.length).toBeLessThanOrEqual(model.bytes.length);
+            await spool.destroy();
+            expect(await readdir(dir)).toEqual([]);
+          },
+        ),
+        { numRuns: 60 },
+      );
+    },
+  );
 });
