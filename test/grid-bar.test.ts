@@ -169,10 +169,11 @@ describe('the grid Bar (5 nodes, 3-of-5, happy 4)', { timeout: 180_000 }, () => 
     const node1Shares = await filesUnder(join(home, 'nodes', 'node-1', 'shares'));
     expect(node1Shares.length).toBeGreaterThan(0);
     for (const file of node1Shares) await corruptMiddle(file);
+    expect(node1Shares.every((file) => /\.\d+$/.test(file))).toBe(true);
 
     const read = await expectReadsBack();
     // A read uses the data shares (0..k-1) first, so it meets the corruption only if node-1 held one.
-    const shnums = node1Shares.map((file) => Number(basename(file)));
+    const shnums = node1Shares.map((file) => Number(/\.(\d+)$/.exec(basename(file))?.[1]));
     if (shnums.some((shnum) => shnum < 3)) {
       expect(read.stderr).toMatch(/warning: skipped share \d+ on node .*node-1\).*corrupt/);
     } else {

@@ -173,7 +173,8 @@ describe('LocalDirectoryNode', () => {
   it('moves the shares of a version 1 node (one folder per storage index) into place when opened', async () => {
     const dir = join(root, 'old');
     const si = newSi();
-    const other = newSi();
+    let other = newSi();
+    while (other.slice(0, 2) === si.slice(0, 2)) other = newSi(); // its own two-letter folder
     const prefix = join(dir, 'shares', si.slice(0, 2));
     await mkdir(join(prefix, si), { recursive: true });
     await mkdir(join(dir, 'shares', other.slice(0, 2), other), { recursive: true });
