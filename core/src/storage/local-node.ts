@@ -229,6 +229,14 @@ interface WriterHost {
 
 const FLUSH_EVERY = 64 * 1024 * 1024;
 /**
+ * Background flushes running at once, across every share writer of the process. Each holds a
+ * thread of libuv's pool (4 threads) for as long as the disk takes; five shares flushing at once
+ * left none for the reads and writes the upload itself waits for, and the encoding workers sat
+ * idle. Measured on a 1 GiB put: 2.93-3.08 s unbounded, 2.30-2.47 s with at most 2.
+ */
+const MAX_BACKGROUND_FLUSHES = 2;
+let backgroundFlushes = 0;
+/**
  * A share that stays this small is written in one go at commit: a small file's share arrives as
  * a header, a block and its hash lists, and three writes cost three trips to the thread pool
  * where one does (each trip is a wakeup on both sides; small files are bound by those).
@@ -325,11 +333,17 @@ class LocalShareWriter implements ShareWriter {
   private maybeFlush(bytes: number): void {
     this.unflushed += bytes;
     if (this.unflushed < FLUSH_EVERY || this.flushing !== undefined) return;
+    // When others are flushing, the next write asks again (unflushed keeps counting).
+    if (backgroundFlushes >= MAX_BACKGROUND_FLUSHES) return;
     this.unflushed = 0;
+    backgroundFlushes++;
     this.flushing = this.handle
       .datasync()
       .catch(() => undefined) // a real failure resurfaces at the sync in commit
-      .finally(() => (this.flushing = undefined));
+      .finally(() => {
+        backgroundFlushes--;
+        this.flushing = undefined;
+      });
   }
 
   async commit(): Promise<void> {
