@@ -15,6 +15,11 @@ export interface FileReader {
   chunks?(offset?: number, length?: number): AsyncIterable<Uint8Array>;
   /** Random access; shorter at the end of the file, empty past it. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: random access into the caller's buffer, returning how many bytes were copied
+   * (fewer at the end of the file, 0 past it). Saves the allocation `read` makes per call.
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<number>;
 }
 
 /** A file held entirely in memory (LIT caps, small files). */

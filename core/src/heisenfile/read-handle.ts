@@ -33,9 +33,7 @@ export class ReadHandle implements SessionFileHandle {
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
-    if (this.closed) throw new SftpError(SftpStatus.BAD_MESSAGE, 'cannot read from a closed file handle');
-    if (offset >= this.reader.size)
-      throw new SftpError(SftpStatus.EOF, 'read at or past the end of the file');
+    this.checkReadable(offset);
     try {
       const data = await this.reader.read(offset, length);
       this.activity.read(data.length);
@@ -43,6 +41,29 @@ export class ReadHandle implements SessionFileHandle {
     } catch (error) {
       throw toSftpError(error);
     }
+  }
+
+  async readInto(offset: number, target: Uint8Array): Promise<number> {
+    this.checkReadable(offset);
+    try {
+      let count: number;
+      if (this.reader.readInto !== undefined) count = await this.reader.readInto(offset, target);
+      else {
+        const data = await this.reader.read(offset, target.length);
+        target.set(data);
+        count = data.length;
+      }
+      this.activity.read(count);
+      return count;
+    } catch (error) {
+      throw toSftpError(error);
+    }
+  }
+
+  private checkReadable(offset: number): void {
+    if (this.closed) throw new SftpError(SftpStatus.BAD_MESSAGE, 'cannot read from a closed file handle');
+    if (offset >= this.reader.size)
+      throw new SftpError(SftpStatus.EOF, 'read at or past the end of the file');
   }
 
   write(): Promise<void> {

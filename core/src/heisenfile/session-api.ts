@@ -48,6 +48,11 @@ export interface SessionFileHandle {
   readonly id: string;
   /** Up to `length` bytes; rejects with EOF when `offset` is at or past the end. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: as read, into `target` (its length is the length asked for); resolves with how many
+   * bytes were copied. Lets a server build its reply around the bytes without another copy.
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<number>;
   /** `data` must stay unchanged until the returned promise settles (it is not copied). */
   write(offset: number, data: Uint8Array): Promise<void>;
   fstat(): Promise<SftpAttrs>;

@@ -54,7 +54,9 @@ export class SegmentReader {
   private readonly chosen = new Map<number, ChosenShare>();
   private readonly pending: ShareCandidate[];
   private replenishing: Promise<void> | undefined;
-  private readonly cache = new Map<number, Promise<Uint8Array>>();
+  /** Decoded segments for `readInto`, each in a buffer of `segmentBuffers` (see segment). */
+  private readonly cache = new Map<number, { data: Promise<Uint8Array>; buffer: Uint8Array }>();
+  private readonly segmentBuffers: Uint8Array[] = [];
   private slots: SlotPool | undefined;
 
   constructor(
@@ -122,28 +124,53 @@ export class SegmentReader {
     this.report(share, reason);
   }
 
-  /** One segment's plaintext (ciphertext for a verify cap); recent segments are cached. */
-  segment(index: number): Promise<Uint8Array> {
-    let result = this.cache.get(index);
-    if (result === undefined) {
-      result = this.decodeToSlot(index).then((lease) => {
-        try {
-          return copyOf(lease.data);
-        } finally {
-          lease.release();
-        }
-      });
-      result.catch(() => this.cache.delete(index));
-      this.cache.set(index, result);
-      // Oldest first: READs arrive roughly in file order, so the oldest is the one left behind.
-      const capacity = Math.max(2, Math.ceil(READ_CACHE_BYTES / this.trust.params.segmentSize));
-      while (this.cache.size > capacity) this.cache.delete(this.cache.keys().next().value as number);
+  /**
+   * One segment's plaintext (ciphertext for a verify cap), decoded straight into a buffer of the
+   * cache: no copy out of the decode slot and no fresh megabyte per segment (a 256 MiB download
+   * allocated 256 MiB of copies, and V8 answers that much external memory with full collections).
+   *
+   * The data is valid only until the caller's next await: once the segment leaves the cache its
+   * buffer is reused. Why that is safe for `readInto`, the only caller that reads it: it copies
+   * the bytes out synchronously right after awaiting this promise, and an evicted buffer goes
+   * back to the pool only from a setImmediate callback registered once the promise has settled.
+   * A promise's reactions run as microtasks before the event loop reaches any setImmediate, so
+   * every reader that was waiting for the segment (or got it already settled) has copied first.
+   */
+  private segment(index: number): Promise<Uint8Array> {
+    const cached = this.cache.get(index);
+    if (cached !== undefined) return cached.data;
+    const { params } = this.trust;
+    const buffer = this.segmentBuffers.pop() ?? new Uint8Array(new SharedArrayBuffer(params.segmentSize));
+    const entry = {
+      buffer,
+      data: this.decodeToSlot(index, buffer).then((lease) => {
+        lease.release();
+        return buffer.subarray(0, segmentLength(params, index));
+      }),
+    };
+    entry.data.catch(() => {
+      if (this.cache.get(index) === entry) this.cache.delete(index);
+      this.segmentBuffers.push(buffer); // never handed out: nobody holds a view of it
+    });
+    this.cache.set(index, entry);
+    // Oldest first: READs arrive roughly in file order, so the oldest is the one left behind.
+    const capacity = Math.max(2, Math.ceil(READ_CACHE_BYTES / params.segmentSize));
+    while (this.cache.size > capacity) {
+      const [oldest, evicted] = this.cache.entries().next().value as [number, typeof entry];
+      this.cache.delete(oldest);
+      evicted.data.then(
+        () => setImmediate(() => this.segmentBuffers.push(evicted.buffer)),
+        () => undefined,
+      );
     }
-    return result;
+    return entry.data;
   }
 
-  /** Decodes a segment into a slot; the caller must release the lease. */
-  private async decodeToSlot(index: number): Promise<SegmentLease> {
+  /**
+   * Decodes a segment into a slot, or into `target` (a view of shared memory) when given; the
+   * caller must release the lease.
+   */
+  private async decodeToSlot(index: number, target?: Uint8Array): Promise<SegmentLease> {
     const { params, layout, storageIndex } = this.trust;
     if (index < 0 || index >= params.numSegments) throw new RangeError(`no segment ${index}`);
     const length = blockLength(params, index);
@@ -182,7 +209,11 @@ export class SegmentReader {
           this.trust.crypto === undefined
             ? undefined
             : { ...this.trust.crypto, offset: index * params.segmentSize };
-        const output = slot.subarray(outputAt, outputAt + segmentLength(params, index));
+        const plainLength = segmentLength(params, index);
+        const output =
+          target === undefined
+            ? slot.subarray(outputAt, outputAt + plainLength)
+            : target.subarray(0, plainLength);
         const decoded = await this.ctx.work.decodeInto({
           blocks,
           expectedBlockHashes: expected,
@@ -278,28 +309,32 @@ export class SegmentReader {
     }
   }
 
-  private async *segments(offset: number, length: number, readahead: number): AsyncGenerator<Uint8Array> {
+  /**
+   * Random access for SFTP reads: copies the bytes at [offset, offset + target.length) into
+   * `target` and returns how many there were (fewer at the end of the file, 0 past it). The next
+   * segment is decoded ahead, and recent ones are cached (see segment).
+   */
+  async readInto(offset: number, target: Uint8Array): Promise<number> {
     const { params } = this.trust;
-    const end = Math.min(params.size, offset + length);
-    if (offset >= end) return;
-    const first = Math.floor(offset / params.segmentSize);
-    const last = Math.floor((end - 1) / params.segmentSize);
-    for (let index = first; index <= last; index++) {
-      for (let ahead = index + 1; ahead <= Math.min(last, index + readahead); ahead++) {
-        this.segment(ahead).catch(() => undefined);
-      }
+    const end = Math.min(params.size, offset + target.length);
+    for (let at = offset; at < end;) {
+      const index = Math.floor(at / params.segmentSize);
+      if (index + 1 < params.numSegments) this.segment(index + 1).catch(() => undefined);
       const data = await this.segment(index);
-      const start = index * params.segmentSize;
-      yield data.subarray(Math.max(0, offset - start), Math.min(data.length, end - start));
+      // Copied before anything else can run: the segment's buffer may be reused afterwards.
+      const from = at - index * params.segmentSize;
+      const count = Math.min(data.length - from, end - at);
+      copyBytes(target, data.subarray(from, from + count), at - offset);
+      at += count;
     }
+    return Math.max(0, end - offset);
   }
 
-  /** Random access for SFTP reads: the bytes at [offset, offset+length), shorter at the end. */
+  /** As readInto, into a new buffer of the bytes there are. */
   async read(offset: number, length: number): Promise<Uint8Array> {
-    const parts: Uint8Array[] = [];
-    for await (const part of this.segments(offset, length, 1)) parts.push(part);
-    if (parts.length === 1) return parts[0] as Uint8Array;
-    return new Uint8Array(Buffer.concat(parts));
+    const out = new Uint8Array(Math.max(0, Math.min(length, this.trust.params.size - offset)));
+    await this.readInto(offset, out);
+    return out;
   }
 }
 

@@ -4,7 +4,7 @@ import type { HandleEntry } from './handle-table.js';
 import { MessageType } from './message-types.js';
 import type { PayloadReader } from './packet-reader.js';
 import { PacketWriter } from './packet-writer.js';
-import { attrsPacket, dataPacket, handlePacket, okPacket } from './replies.js';
+import { attrsPacket, DATA_HEADER, dataPacket, dataPacketAround, handlePacket, okPacket } from './replies.js';
 import type { RequestContext } from './request-context.js';
 
 /** Requests on handles: OPEN, OPENDIR, READ, WRITE, READDIR, FSTAT, FSETSTAT, CLOSE. */
@@ -41,7 +41,13 @@ export function dispatchHandleRequest(
       const file = ctx.handles.file(r.bytes('handle'));
       const offset = r.u64('offset');
       const length = Math.min(r.u32('length'), ctx.limits.maxReadLength);
-      return file.read(offset, length).then((data) => dataPacket(id, data, ctx.allocateData));
+      if (file.readInto === undefined)
+        return file.read(offset, length).then((data) => dataPacket(id, data, ctx.allocateData));
+      // The bytes land in the reply itself; a short read (end of file) shortens it.
+      const packet = ctx.allocateData(DATA_HEADER + length);
+      return file
+        .readInto(offset, packet.subarray(DATA_HEADER, DATA_HEADER + length))
+        .then((count) => dataPacketAround(packet, id, count));
     }
     case MessageType.WRITE: {
       const file = ctx.handles.file(r.bytes('handle'));

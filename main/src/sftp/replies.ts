@@ -26,19 +26,27 @@ export function handlePacket(id: number, handle: Uint8Array): Buffer {
   return new PacketWriter(MessageType.HANDLE).u32(id).string(handle).finish();
 }
 
+/** Bytes before a DATA reply's data: length, type, request id, and the data's length. */
+export const DATA_HEADER = 13;
+
 /** `allocate` gives the reply's memory (the server's pool of DATA replies). */
 export function dataPacket(
   id: number,
   data: Uint8Array,
   allocate: (length: number) => Buffer = (length) => Buffer.allocUnsafe(length),
 ): Buffer {
-  const packet = allocate(13 + data.length);
-  packet.writeUInt32BE(9 + data.length, 0);
+  const packet = allocate(DATA_HEADER + data.length);
+  packet.set(data, DATA_HEADER);
+  return dataPacketAround(packet, id, data.length);
+}
+
+/** The DATA reply whose `count` data bytes already sit in `packet` after DATA_HEADER. */
+export function dataPacketAround(packet: Buffer, id: number, count: number): Buffer {
+  packet.writeUInt32BE(DATA_HEADER - 4 + count, 0);
   packet[4] = MessageType.DATA;
   packet.writeUInt32BE(id, 5);
-  packet.writeUInt32BE(data.length, 9);
-  packet.set(data, 13);
-  return packet;
+  packet.writeUInt32BE(count, 9);
+  return packet.subarray(0, DATA_HEADER + count);
 }
 
 /** One name, as OpenSSH answers REALPATH: the path as both name and long name, empty attributes. */
