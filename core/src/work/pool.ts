@@ -67,6 +67,8 @@ const inlineWork: SegmentWork = {
 
 class PooledWork implements SegmentWork {
   private pool: Piscina | undefined;
+  /** Tasks posted and not yet settled: close waits for them (see close). */
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(private readonly threads: number) {}
 
@@ -79,12 +81,20 @@ class PooledWork implements SegmentWork {
   }
 
   private get piscina(): Piscina {
-    this.pool ??= new Piscina({
-      filename: compiledSibling(import.meta.url, './segment-worker.js').href,
-      minThreads: this.threads,
-      maxThreads: this.threads,
-      idleTimeout: 30_000,
-    });
+    if (this.pool === undefined) {
+      const pool = new Piscina({
+        filename: compiledSibling(import.meta.url, './segment-worker.js').href,
+        minThreads: this.threads,
+        maxThreads: this.threads,
+        idleTimeout: 30_000,
+      });
+      // Piscina reports a worker's answer to a task it no longer knows as an 'error' event, which
+      // without a listener is an uncaught exception. close() waits for running tasks so that it
+      // should not happen; if it does all the same, it concerns a task whose caller has its answer
+      // already (settled by destroy), so it is not worth taking the process down for.
+      pool.on('error', () => undefined);
+      this.pool = pool;
+    }
     return this.pool;
   }
 
@@ -119,12 +129,25 @@ class PooledWork implements SegmentWork {
   }
 
   private async run<T>(name: string, input: unknown, transferList: ArrayBufferLike[]): Promise<T> {
-    return (await this.piscina.run(input, { name, transferList: transferList as ArrayBuffer[] })) as T;
+    const task = this.piscina.run(input, { name, transferList: transferList as ArrayBuffer[] });
+    this.running.add(task);
+    try {
+      return (await task) as T;
+    } finally {
+      this.running.delete(task);
+    }
   }
 
+  /**
+   * Lets running tasks finish (segment work takes milliseconds), then stops the threads. Destroying
+   * the pool under a running task made piscina throw 'Unexpected message from Worker' when the
+   * worker answered: a gateway stopping during a download's readahead crashed on its way out.
+   */
   async close(): Promise<void> {
     const pool = this.pool;
     this.pool = undefined;
-    await pool?.destroy();
+    if (pool === undefined) return;
+    await Promise.allSettled([...this.running]);
+    await pool.destroy();
   }
 }
