@@ -309,7 +309,7 @@ export class EncryptedSpool {
       (run.offset + run.length !== offset || run.length + data.length > run.buffer.length)
     )
       this.flushBehind();
-    this.pending ??= { offset, buffer: takeStagingBuffer(data.length), length: 0 };
+    this.pending ??= { offset, buffer: stagingBuffers.take(data.length), length: 0 };
     const target = this.pending;
     this.cipher.transform(offset, data, target.buffer.subarray(target.length, target.length + data.length));
     target.length += data.length;
@@ -341,7 +341,7 @@ export class EncryptedSpool {
         this.notify(); // reads waiting on nothing else would never see it otherwise
       } finally {
         this.behind -= run.length;
-        giveStagingBuffer(run.buffer);
+        stagingBuffers.give(run.buffer);
       }
     });
   }
@@ -443,13 +443,13 @@ export class EncryptedSpool {
     // Marked before writing: a write that fails halfway may still have put ciphertext there.
     this.used.add(offset, end);
     this.diskLength = Math.max(this.diskLength, end);
-    const buffer = takeSealBuffer(data.length);
+    const buffer = sealBuffers.take(data.length);
     try {
       const sealed = buffer.subarray(0, data.length);
       this.cipher.transform(offset, data, sealed);
       await writeFully(this.file, sealed, offset);
     } finally {
-      giveSealBuffer(buffer);
+      sealBuffers.give(buffer);
     }
   }
 
@@ -502,41 +502,35 @@ export class EncryptedSpool {
   }
 }
 
+/** Spare buffers of one size, shared by every spool; a request for more gets a fresh one. */
+class SpareBuffers {
+  private readonly free: Uint8Array[] = [];
+
+  constructor(
+    private readonly size: number,
+    private readonly kept: number,
+  ) {}
+
+  take(atLeast: number): Uint8Array {
+    if (atLeast > this.size) return new Uint8Array(atLeast);
+    return this.free.pop() ?? new Uint8Array(this.size);
+  }
+
+  give(buffer: Uint8Array): void {
+    if (buffer.length === this.size && this.free.length < this.kept) this.free.push(buffer);
+  }
+}
+
 /**
- * Buffers for ciphertext on its way to a spool file, shared by every spool, instead of a fresh
- * zeroed one per WRITE (255 KiB from sshfs and OpenSSH). Garbage collection takes about a quarter
- * of the gateway's time while it receives a file; this takes one allocation of every byte out of
- * it (measured: 339 -> 311 ms of 1.35 s; the rest comes from ssh2's and crypto's own buffers).
- * They only ever hold ciphertext, each under its own spool's key, so sharing shows nobody anything.
+ * Buffers for ciphertext on its way to a spool file, instead of a fresh zeroed one per WRITE
+ * (255 KiB from sshfs and OpenSSH). Garbage collection takes about a quarter of the gateway's
+ * time while it receives a file; this takes one allocation of every byte out of it (measured:
+ * 339 -> 311 ms of 1.35 s; the rest comes from ssh2's and crypto's own buffers). They only ever
+ * hold ciphertext, each under its own spool's key, so sharing shows nobody anything.
  */
-const SEAL_BUFFER = 256 * 1024;
-const SEAL_BUFFERS_KEPT = 8;
-const freeSealBuffers: Uint8Array[] = [];
-
-function takeSealBuffer(length: number): Uint8Array {
-  if (length > SEAL_BUFFER) return new Uint8Array(length);
-  return freeSealBuffers.pop() ?? new Uint8Array(SEAL_BUFFER);
-}
-
-function giveSealBuffer(buffer: Uint8Array): void {
-  if (buffer.length === SEAL_BUFFER && freeSealBuffers.length < SEAL_BUFFERS_KEPT)
-    freeSealBuffers.push(buffer);
-}
-
-/** Staging buffers for writes behind: same reasoning as the seal buffers, one MiB each. */
-const STAGING_BUFFER = 1024 * 1024;
-const STAGING_BUFFERS_KEPT = 8;
-const freeStagingBuffers: Uint8Array[] = [];
-
-function takeStagingBuffer(atLeast: number): Uint8Array {
-  if (atLeast > STAGING_BUFFER) return new Uint8Array(atLeast);
-  return freeStagingBuffers.pop() ?? new Uint8Array(STAGING_BUFFER);
-}
-
-function giveStagingBuffer(buffer: Uint8Array): void {
-  if (buffer.length === STAGING_BUFFER && freeStagingBuffers.length < STAGING_BUFFERS_KEPT)
-    freeStagingBuffers.push(buffer);
-}
+const sealBuffers = new SpareBuffers(256 * 1024, 8);
+/** The staging runs of writes behind (see writeBehind), for the same reasons: a MiB each. */
+const stagingBuffers = new SpareBuffers(1024 * 1024, 8);
 
 function destroyedError(): SpoolError {
   return new SpoolError('the spool has been destroyed (file closed or abandoned)', { code: 'EBADF' });
