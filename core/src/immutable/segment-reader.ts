@@ -35,7 +35,8 @@ const STREAM_PIECE = 1024 * 1024;
  * to 255 KiB in flight (the gateway's limits: ~16 MiB), and they all run at once. A cache smaller
  * than that window dropped segments whose READs were still to come, and a pipelined download
  * decoded every segment twice (measured on a 256 MiB sftp get: 496 decodes instead of 256, and
- * 1.6-1.95 s instead of 1.35-1.5 s). The cache holds copies, so this is also its memory bound.
+ * 1.6-1.95 s instead of 1.35-1.5 s). The cached segments sit in buffers of their own, so this
+ * is also the cache's memory bound (see segment).
  */
 const READ_CACHE_BYTES = 20 * 1024 * 1024;
 

@@ -2,9 +2,9 @@
  * RFC 4648 base32 in lower case without padding: the alphabet of every cap string and storage
  * index, chosen because it survives case-folding file systems and is safe inside an SFTP path.
  */
-export const BASE32_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 const DECODE = new Int8Array(128).fill(-1);
-for (let i = 0; i < BASE32_ALPHABET.length; i++) DECODE[BASE32_ALPHABET.charCodeAt(i)] = i;
+for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
 
 export function base32Encode(bytes: Uint8Array): string {
   let out = '';
@@ -15,10 +15,10 @@ export function base32Encode(bytes: Uint8Array): string {
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
-      out += BASE32_ALPHABET[(buffer >>> bits) & 31];
+      out += ALPHABET[(buffer >>> bits) & 31];
     }
   }
-  if (bits > 0) out += BASE32_ALPHABET[(buffer << (5 - bits)) & 31];
+  if (bits > 0) out += ALPHABET[(buffer << (5 - bits)) & 31];
   return out;
 }
 
