@@ -6,19 +6,23 @@
  *   shares/<si[0..2]>/<si>.<shnum> one file per share; the two-letter level keeps folders small.
  *                                 A two-letter folder is made when its first share comes, and
  *                                 stays (so no delete can race an install into it)
+ *   packs/<instance>.<seq>.pack   immutable shares of up to 64 KiB, appended (see share-packs.ts)
  *   tmp/<instance>/               temp files of one open LocalDirectoryNode, guarded by tmp/<instance>.lock
  *   locks/<si>.<shnum>.lock       cross-process share locks (proper-lockfile, mkdir based)
  *
- * Every share appears by rename(2) of a fsynced temp file followed by a fsync of its folder, so a
- * reader or a crash sees the old share or the new one, never a torn one.
+ * A share file appears by rename(2) of a fsynced temp file followed by a fsync of its folder, and a
+ * packed share once its record is fdatasynced, so a reader or a crash sees the old share or the
+ * new one, never a torn one. Mutable shares are always files: test-and-set rewrites them in place.
  */
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { check as checkLock, lock } from 'proper-lockfile';
 import { z } from 'zod';
 import { KeyedMutex } from '../util/keyed-mutex.js';
+import { readFullyInto, writeFully } from './file-io.js';
 import { ShareReadHandles } from './share-read-handles.js';
+import { MAX_PACKED_SHARE, SharePacks, type PackedShare } from './share-packs.js';
 import { ShareNotFoundError, StorageFullError, StorageNodeError } from './node.js';
 import {
   assertByteRange,
@@ -105,15 +109,6 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-async function writeFully(handle: FileHandle, data: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < data.byteLength) {
-    const { bytesWritten } = await handle.write(data, done, data.byteLength - done, position + done);
-    if (bytesWritten <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
-    done += bytesWritten;
-  }
-}
-
 /** Bytes at offset..offset+length (short at EOF), or null when the file does not exist. */
 async function readRange(file: string, offset: number, length: number): Promise<Uint8Array | null> {
   const handle = await ignoring(open(file, 'r'), 'ENOENT');
@@ -132,17 +127,6 @@ async function readRange(file: string, offset: number, length: number): Promise<
   } finally {
     await handle.close();
   }
-}
-
-/** Reads into `target` from `offset` until it is full or the file ends. */
-async function readFullyInto(handle: FileHandle, offset: number, target: Uint8Array): Promise<number> {
-  let got = 0;
-  while (got < target.length) {
-    const { bytesRead } = await handle.read(target, got, target.length - got, offset + got);
-    if (bytesRead === 0) break;
-    got += bytesRead;
-  }
-  return got;
 }
 
 async function sizeOf(file: string): Promise<number> {
@@ -206,7 +190,7 @@ async function sweepScratch(tmpRoot: string): Promise<number> {
   let left = 0;
   for (const base of bases) {
     const dir = join(tmpRoot, base);
-    const held = await checkLock(dir, { realpath: false, lockfilePath: `${dir}.lock`, stale: LOCK_STALE_MS });
+    const held = await isInstanceLive(tmpRoot, base);
     if (held) {
       left++;
       continue;
@@ -218,12 +202,21 @@ async function sweepScratch(tmpRoot: string): Promise<number> {
   return left;
 }
 
+/** Whether the node instance that owns tmp/<instance> is still open (its lock is fresh). */
+function isInstanceLive(tmpRoot: string, instance: string): Promise<boolean> {
+  const dir = join(tmpRoot, instance);
+  return checkLock(dir, { realpath: false, lockfilePath: `${dir}.lock`, stale: LOCK_STALE_MS });
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** What a ShareWriter needs from its node, kept narrow so the writer cannot reach anything else. */
 interface WriterHost {
   readonly id: string;
+  /** A new temp file for a share that outgrew a pack. */
+  openTemp(si: StorageIndexText, shnum: number): Promise<{ handle: FileHandle; temp: string }>;
   install(temp: string, si: StorageIndexText, shnum: number, size: number): Promise<void>;
+  installPacked(si: StorageIndexText, shnum: number, bytes: Uint8Array): Promise<void>;
   forget(writer: LocalShareWriter): void;
 }
 
@@ -237,14 +230,12 @@ const FLUSH_EVERY = 64 * 1024 * 1024;
 const MAX_BACKGROUND_FLUSHES = 2;
 let backgroundFlushes = 0;
 /**
- * A share that stays this small is written in one go at commit: a small file's share arrives as
- * a header, a block and its hash lists, and three writes cost three trips to the thread pool
- * where one does (each trip is a wakeup on both sides; small files are bound by those).
+ * A share that stays this small goes into a share pack at commit (see share-packs.ts); the writer
+ * keeps its bytes in memory until then, and opens a temp file only when a share grows past it.
  */
-const SMALL_SHARE = 64 * 1024;
+const SMALL_SHARE = MAX_PACKED_SHARE;
 
 class LocalShareWriter implements ShareWriter {
-  private position = 0;
   private state: 'open' | 'committing' | 'committed' | 'aborted' = 'open';
   private failure: StorageNodeError | undefined;
   private tail: Promise<void> = Promise.resolve();
@@ -252,14 +243,15 @@ class LocalShareWriter implements ShareWriter {
   /** Background writeback: see maybeFlush. */
   private flushing: Promise<void> | undefined;
   private unflushed = 0;
-  /** The share's first bytes, copied, while it is no bigger than SMALL_SHARE (see writeHeld). */
+  /** The share's bytes, copied, while it is no bigger than SMALL_SHARE and has no file. */
   private held: Uint8Array[] = [];
   private heldBytes = 0;
+  /** Once the share outgrew SMALL_SHARE: its temp file and the bytes written to it. */
+  private file: { readonly handle: FileHandle; readonly temp: string } | undefined;
+  private position = 0;
 
   constructor(
     private readonly host: WriterHost,
-    private readonly handle: FileHandle,
-    private readonly temp: string,
     private readonly si: StorageIndexText,
     private readonly shnum: number,
   ) {}
@@ -267,27 +259,30 @@ class LocalShareWriter implements ShareWriter {
   /** The chunk must stay unchanged until the returned promise settles (it is written, not copied). */
   write(chunk: Uint8Array): Promise<void> {
     return this.queued(async () => {
-      if (this.position === 0 && this.heldBytes + chunk.byteLength <= SMALL_SHARE) {
+      if (this.file === undefined && this.heldBytes + chunk.byteLength <= SMALL_SHARE) {
         this.held.push(chunk.slice());
         this.heldBytes += chunk.byteLength;
         return;
       }
-      await this.writeHeld();
-      await writeFully(this.handle, chunk, this.position);
+      const { handle } = await this.openFile();
+      await writeFully(handle, chunk, this.position);
       this.position += chunk.byteLength;
-      this.maybeFlush(chunk.byteLength);
+      this.maybeFlush(handle, chunk.byteLength);
     });
   }
 
   /** In call order with the writes, like them; the share's length does not change. */
   writeAt(offset: number, bytes: Uint8Array): Promise<void> {
     return this.queued(async () => {
-      await this.writeHeld();
-      if (offset < 0 || offset + bytes.byteLength > this.position)
-        throw new RangeError(
-          `writeAt ${offset}+${bytes.byteLength} is past the ${this.position} bytes written`,
-        );
-      await writeFully(this.handle, bytes, offset);
+      const length = this.file === undefined ? this.heldBytes : this.position;
+      if (offset < 0 || offset + bytes.byteLength > length)
+        throw new RangeError(`writeAt ${offset}+${bytes.byteLength} is past the ${length} bytes written`);
+      if (this.file === undefined) {
+        const whole = this.heldWhole();
+        whole.set(bytes, offset);
+      } else {
+        await writeFully(this.file.handle, bytes, offset);
+      }
     });
   }
 
@@ -314,14 +309,23 @@ class LocalShareWriter implements ShareWriter {
     return step;
   }
 
-  /** Writes the bytes held back so far (all at once); the file then grows by direct writes. */
-  private async writeHeld(): Promise<void> {
-    if (this.heldBytes === 0) return;
-    const bytes = this.held.length === 1 ? (this.held[0] as Uint8Array) : Buffer.concat(this.held);
+  /** The held bytes as one buffer (joined once, when there are several). */
+  private heldWhole(): Uint8Array {
+    if (this.held.length !== 1) this.held = [Buffer.concat(this.held, this.heldBytes)];
+    return this.held[0] as Uint8Array;
+  }
+
+  /** The temp file, opened on first need with the held bytes written first. */
+  private async openFile(): Promise<{ handle: FileHandle; temp: string }> {
+    if (this.file !== undefined) return this.file;
+    this.file = await this.host.openTemp(this.si, this.shnum);
+    if (this.heldBytes > 0) {
+      await writeFully(this.file.handle, this.heldWhole(), 0);
+      this.position = this.heldBytes;
+    }
     this.held = [];
-    await writeFully(this.handle, bytes, this.position);
-    this.position += this.heldBytes;
     this.heldBytes = 0;
+    return this.file;
   }
 
   /**
@@ -330,14 +334,14 @@ class LocalShareWriter implements ShareWriter {
    * after the upload had otherwise finished (~0.5 s per GiB here). Durability still comes from
    * the sync in commit; this only moves the work earlier.
    */
-  private maybeFlush(bytes: number): void {
+  private maybeFlush(handle: FileHandle, bytes: number): void {
     this.unflushed += bytes;
     if (this.unflushed < FLUSH_EVERY || this.flushing !== undefined) return;
     // When others are flushing, the next write asks again (unflushed keeps counting).
     if (backgroundFlushes >= MAX_BACKGROUND_FLUSHES) return;
     this.unflushed = 0;
     backgroundFlushes++;
-    this.flushing = this.handle
+    this.flushing = handle
       .datasync()
       .catch(() => undefined) // a real failure resurfaces at the sync in commit
       .finally(() => {
@@ -356,10 +360,17 @@ class LocalShareWriter implements ShareWriter {
       throw this.failure;
     }
     try {
-      await this.writeHeld();
-      await this.handle.sync();
-      await this.handle.close();
-      await this.host.install(this.temp, this.si, this.shnum, this.position);
+      if (this.file === undefined) {
+        await this.host.installPacked(
+          this.si,
+          this.shnum,
+          this.heldBytes === 0 ? new Uint8Array(0) : this.heldWhole(),
+        );
+      } else {
+        await this.file.handle.sync();
+        await this.file.handle.close();
+        await this.host.install(this.file.temp, this.si, this.shnum, this.position);
+      }
       this.state = 'committed';
       this.host.forget(this);
     } catch (err) {
@@ -380,8 +391,10 @@ class LocalShareWriter implements ShareWriter {
   private discard(): Promise<void> {
     this.discarded ??= (async () => {
       this.host.forget(this);
-      await ignoring(this.handle.close());
-      await ignoring(unlink(this.temp));
+      this.held = [];
+      if (this.file === undefined) return;
+      await ignoring(this.file.handle.close());
+      await ignoring(unlink(this.file.temp));
     })();
     return this.discarded;
   }
@@ -400,6 +413,8 @@ export class LocalDirectoryNode implements StorageNode {
   /** Two-letter folders known to exist: they are never removed, so each is made at most once. */
   private readonly knownPrefixes = new Set<string>();
   private readonly host: WriterHost;
+  /** Small immutable shares (see share-packs.ts); set by open(), right after construction. */
+  private packs!: SharePacks;
   private closed = false;
   private lateSweep: NodeJS.Timeout | undefined;
 
@@ -428,6 +443,13 @@ export class LocalDirectoryNode implements StorageNode {
       // syscalls and a timer per share, a third of the work of storing a small file.
       install: (temp, si, shnum, size) =>
         this.mutex.run(`${si}/${shnum}`, () => this.install(temp, si, shnum, size)),
+      // A packed share needs no mutex: appends are ordered by their stamps (see share-packs.ts).
+      // A file of the same share left from before packs is shadowed by it, as the pack is read first.
+      installPacked: (si, shnum, bytes) => this.packs.put(si, shnum, bytes),
+      openTemp: async (si, shnum) => {
+        const temp = join(await this.scratchDir(), `${si}.${shnum}.${randomBase32(8)}.tmp`);
+        return { handle: await open(temp, 'wx'), temp };
+      },
       forget: (writer) => this.writers.delete(writer),
     };
   }
@@ -463,12 +485,22 @@ export class LocalDirectoryNode implements StorageNode {
     const { id, version } = await readNodeFile(location);
     try {
       const tmpRoot = join(location, 'tmp');
-      for (const sub of ['shares', 'tmp', 'locks']) await mkdir(join(location, sub), { recursive: true });
+      for (const sub of ['shares', 'tmp', 'locks', 'packs'])
+        await mkdir(join(location, sub), { recursive: true });
       if (version === 1) await migrateFromVersion1(location, id);
       const leftAlive = await sweepScratch(tmpRoot);
       const used = await walkUsage(join(location, 'shares'));
       const scratch = await claimScratch(tmpRoot);
       const node = new LocalDirectoryNode(id, location, used, Promise.resolve(scratch));
+      node.packs = await SharePacks.open({
+        root: join(location, 'packs'),
+        instanceName: async () => basename(await node.scratchDir()),
+        isLive: (instance) => isInstanceLive(tmpRoot, instance),
+        fsyncDir,
+      }).catch(async (err: unknown) => {
+        await node.close();
+        throw err;
+      });
       // A process that crashed just before this open still had fresh locks; once they have gone
       // stale, sweep again, or its temp files would wait for the next open.
       if (leftAlive > 0) node.sweepLater();
@@ -478,29 +510,30 @@ export class LocalDirectoryNode implements StorageNode {
     }
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- throws as a rejection, like every call
   async createShare(si: StorageIndexText, shnum: number): Promise<ShareWriter> {
     this.assertOpen();
     assertShareAddress(si, shnum);
-    try {
-      const temp = join(await this.scratchDir(), `${si}.${shnum}.${randomBase32(8)}.tmp`);
-      const writer = new LocalShareWriter(this.host, await open(temp, 'wx'), temp, si, shnum);
-      this.writers.add(writer);
-      return writer;
-    } catch (err) {
-      throw toNodeError(this.id, 'creating share', err);
-    }
+    // Nothing touches the disk yet: a small share never gets a file (see LocalShareWriter).
+    const writer = new LocalShareWriter(this.host, si, shnum);
+    this.writers.add(writer);
+    return writer;
   }
 
   async readShare(si: StorageIndexText, shnum: number, offset: number, length: number): Promise<Uint8Array> {
     this.assertOpen();
     assertShareAddress(si, shnum);
     assertByteRange(offset, length);
-    let bytes: Uint8Array | null;
-    try {
-      bytes = await readRange(this.sharePath(si, shnum), offset, length);
-    } catch (err) {
-      throw toNodeError(this.id, 'reading share', err);
-    }
+    const bytes = await this.readEither(
+      si,
+      shnum,
+      async (packed) => {
+        const out = new Uint8Array(Math.max(0, Math.min(length, packed.length - offset)));
+        await this.packs.read(packed, offset, out);
+        return out;
+      },
+      () => readRange(this.sharePath(si, shnum), offset, length),
+    );
     if (bytes === null) throw new ShareNotFoundError(this.id, si, shnum);
     return bytes;
   }
@@ -514,16 +547,16 @@ export class LocalDirectoryNode implements StorageNode {
     this.assertOpen();
     assertShareAddress(si, shnum);
     assertByteRange(offset, target.length);
-    let got: number | null;
-    try {
+    const got = await this.readEither(
+      si,
+      shnum,
+      (packed) => this.packs.read(packed, offset, target),
       // Only immutable shares are read this way (see ShareReadHandles): the open file is reused.
-      got =
+      async () =>
         (await this.readHandles.with(this.sharePath(si, shnum), (handle) =>
           readFullyInto(handle, offset, target),
-        )) ?? null;
-    } catch (err) {
-      throw toNodeError(this.id, 'reading share', err);
-    }
+        )) ?? null,
+    );
     if (got === null) throw new ShareNotFoundError(this.id, si, shnum);
     return got;
   }
@@ -532,11 +565,14 @@ export class LocalDirectoryNode implements StorageNode {
     this.assertOpen();
     assertShareAddress(si, 0);
     try {
-      const shares: ShareInfo[] = [];
+      await this.packs.refresh();
+      const shares = this.packs.list(si);
+      const packed = new Set(shares.map((share) => share.shnum));
       const dir = this.prefixDir(si);
       for (const name of await listDir(dir)) {
         const share = parseShareName(name);
-        if (share?.si !== si) continue;
+        // A share in a pack shadows a file of it (see the host's installPacked).
+        if (share?.si !== si || packed.has(share.shnum)) continue;
         const info = await ignoring(stat(join(dir, name)), 'ENOENT');
         if (info?.isFile()) shares.push({ shnum: share.shnum, size: info.size });
       }
@@ -552,6 +588,8 @@ export class LocalDirectoryNode implements StorageNode {
     try {
       // Under the share lock so a delete cannot land between another writer's test and rename.
       await this.withShareLock(si, shnum, async () => {
+        await this.packs.refresh();
+        await this.packs.remove(si, shnum);
         const file = this.sharePath(si, shnum);
         this.readHandles.forget(file);
         const size = await sizeOf(file);
@@ -606,27 +644,38 @@ export class LocalDirectoryNode implements StorageNode {
     }
   }
 
+  /** In sorted order, as a folder walk gives it: shares in files and in packs, each index once. */
   async *listStorageIndexes(): AsyncIterable<StorageIndexText> {
     this.assertOpen();
-    let prefixes: string[];
+    let folders: string[];
     try {
-      prefixes = await listDir(this.sharesRoot);
+      await this.packs.refresh();
+      folders = await listDir(this.sharesRoot);
     } catch (err) {
       throw toNodeError(this.id, 'listing storage indexes', err);
     }
+    const packedByPrefix = new Map<string, StorageIndexText[]>();
+    for (const si of this.packs.storageIndexes()) {
+      const prefix = si.slice(0, 2);
+      const list = packedByPrefix.get(prefix);
+      if (list === undefined) packedByPrefix.set(prefix, [si]);
+      else list.push(si);
+    }
+    const hasFolder = new Set(folders);
+    const prefixes = [...new Set([...folders, ...packedByPrefix.keys()])].sort();
     for (const prefix of prefixes) {
       let names: string[];
       try {
-        names = await listDir(join(this.sharesRoot, prefix));
+        names = hasFolder.has(prefix) ? await listDir(join(this.sharesRoot, prefix)) : [];
       } catch (err) {
         throw toNodeError(this.id, 'listing storage indexes', err);
       }
-      const indexes = new Set<string>();
+      const indexes = new Set<string>(packedByPrefix.get(prefix));
       for (const name of names) {
         const share = parseShareName(name);
         if (share?.si.startsWith(prefix)) indexes.add(share.si);
       }
-      yield* indexes;
+      yield* [...indexes].sort();
     }
   }
 
@@ -637,7 +686,7 @@ export class LocalDirectoryNode implements StorageNode {
       return {
         totalBytes: fs.bsize * fs.blocks,
         freeBytes: fs.bsize * fs.bavail,
-        usedBytes: Math.max(0, this.usedBytes),
+        usedBytes: Math.max(0, this.usedBytes) + this.packs.liveBytes,
         volume: `local-dev:${info.dev}`,
       };
     } catch (err) {
@@ -651,6 +700,8 @@ export class LocalDirectoryNode implements StorageNode {
     this.closed = true;
     clearTimeout(this.lateSweep);
     await Promise.all([...this.writers].map((writer) => writer.abort()));
+    // Undefined only when open() failed while opening the packs.
+    await (this.packs as SharePacks | undefined)?.close();
     await this.readHandles.closeAll();
     const scratch = await ignoring(this.scratch);
     if (scratch === undefined) return;
@@ -659,6 +710,30 @@ export class LocalDirectoryNode implements StorageNode {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /**
+   * Reads a share from its pack, else from its file. When neither has it, another process may
+   * have just packed it: look at the packs again before answering null (not found).
+   */
+  private async readEither<T>(
+    si: StorageIndexText,
+    shnum: number,
+    fromPack: (packed: PackedShare) => Promise<T>,
+    fromFile: () => Promise<T | null>,
+  ): Promise<T | null> {
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const packed = this.packs.locate(si, shnum);
+        if (packed !== undefined) return await fromPack(packed);
+        const fromDisk = await fromFile();
+        if (fromDisk !== null || attempt > 0) return fromDisk;
+        await this.packs.refresh();
+      }
+      return null;
+    } catch (err) {
+      throw toNodeError(this.id, 'reading share', err);
+    }
+  }
 
   private sweepLater(): void {
     this.lateSweep = setTimeout(() => {

@@ -10,9 +10,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { base32Encode } from '../../src/util/base32.js';
 import { LocalDirectoryNode } from '../../src/storage/index.js';
 import type { StorageNode } from '../../src/storage/index.js';
+import { MAX_PACKED_SHARE } from '../../src/storage/share-packs.js';
 
 const newSi = (): string => base32Encode(randomBytes(16));
 const MiB = 1024 * 1024;
+/** Big enough to be written to a temp file of its own (smaller shares go to a pack at commit). */
+const FILE_SHARE = MAX_PACKED_SHARE + 1;
 const storageModule = fileURLToPath(new URL('../../src/storage/index.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -75,7 +78,12 @@ async function increment(node: StorageNode, si: string): Promise<void> {
 }
 
 /** Runs `body` in a child Node process (through tsx) with `LocalDirectoryNode` in scope. */
-function child(body: string): { done: Promise<number | null>; ready: Promise<void>; kill: () => void } {
+function child(body: string): {
+  done: Promise<number | null>;
+  ready: Promise<void>;
+  kill: () => void;
+  output: () => string;
+} {
   const code = `import { LocalDirectoryNode } from ${JSON.stringify(storageModule)};\n${body}`;
   const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
     cwd: repoRoot,
@@ -91,7 +99,7 @@ function child(body: string): { done: Promise<number | null>; ready: Promise<voi
   });
   ready.catch(() => undefined); // awaiting it is optional; the exit status tells failures too
   const done = new Promise<number | null>((resolve) => proc.on('exit', (status) => resolve(status)));
-  return { done, ready, kill: () => proc.kill('SIGKILL') };
+  return { done, ready, kill: () => proc.kill('SIGKILL'), output: () => output };
 }
 
 describe('LocalDirectoryNode crash safety', () => {
@@ -99,10 +107,12 @@ describe('LocalDirectoryNode crash safety', () => {
     const node = await track(LocalDirectoryNode.create(dir));
     const si = newSi();
     const aborted = await node.createShare(si, 0);
-    await aborted.write(randomBytes(1000));
+    await aborted.write(randomBytes(FILE_SHARE));
     await aborted.abort();
     const forgotten = await node.createShare(si, 1);
-    await forgotten.write(randomBytes(1000));
+    await forgotten.write(randomBytes(FILE_SHARE));
+    const smallForgotten = await node.createShare(si, 2);
+    await smallForgotten.write(randomBytes(1000));
 
     const other = await track(LocalDirectoryNode.open(dir));
     for (const view of [node, other]) {
@@ -130,7 +140,7 @@ describe('LocalDirectoryNode crash safety', () => {
 
     const live = await track(LocalDirectoryNode.open(dir));
     const writer = await live.createShare(newSi(), 0);
-    await writer.write(randomBytes(100));
+    await writer.write(randomBytes(FILE_SHARE));
     const liveEntries = await readdir(join(dir, 'tmp'));
     expect(liveEntries).toHaveLength(2); // i-<live> and i-<live>.lock
 
@@ -170,6 +180,50 @@ describe('LocalDirectoryNode crash safety', () => {
     expect(await tempFiles()).toEqual([]);
     expect(await later.listShares(si)).toEqual([]);
     expect((await later.space()).usedBytes).toBe(0);
+  });
+
+  it('a process killed while packing small shares loses none it committed; others read them meanwhile', async () => {
+    const node = await track(LocalDirectoryNode.create(dir));
+    const sis = Array.from({ length: 2000 }, newSi);
+    const payload = (i: number): Uint8Array => new Uint8Array(100 + (i % 50)).fill(i % 256);
+    const proc = child(`
+      const node = await LocalDirectoryNode.open(${JSON.stringify(dir)});
+      const sis = ${JSON.stringify(sis)};
+      const put = async (i) => {
+        const writer = await node.createShare(sis[i], 0);
+        await writer.write(new Uint8Array(100 + (i % 50)).fill(i % 256));
+        await writer.commit();
+        console.log('C ' + i);
+      };
+      // Eight at a time, so that the appends go in batches, and no end: it is killed mid-append.
+      for (let i = 0; i < sis.length; i += 8) {
+        await Promise.all(sis.slice(i, i + 8).map((_, j) => put(i + j)));
+        if (i === 40) console.log('READY');
+      }
+      await new Promise(() => setInterval(() => {}, 1000));
+    `);
+    await proc.ready;
+    const committedEarly = [...proc.output().matchAll(/^C (\d+)$/gm)].map((m) => Number(m[1]));
+    // This instance opened before the child packed anything; it reads the live pack's records.
+    for (const i of committedEarly.slice(0, 20)) {
+      expect(same(await node.readShare(sis[i]!, 0, 0, 1000), payload(i))).toBe(true);
+    }
+    proc.kill();
+    await proc.done;
+    const committed = [...proc.output().matchAll(/^C (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(committed.length).toBeGreaterThan(40);
+
+    const after = await track(LocalDirectoryNode.open(dir));
+    for (const i of committed)
+      expect(same(await after.readShare(sis[i]!, 0, 0, 1000), payload(i))).toBe(true);
+    // Nothing half-written shows: every share listed is whole.
+    let listed = 0;
+    for await (const si of after.listStorageIndexes()) {
+      const index = sis.indexOf(si);
+      expect(same(await after.readShare(si, 0, 0, 1000), payload(index))).toBe(true);
+      listed++;
+    }
+    expect(listed).toBeGreaterThanOrEqual(committed.length);
   });
 
   it('an opener that met a just-crashed instance sweeps its temp files once its lock is stale', async () => {

@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { base32Encode } from '../../src/util/base32.js';
 import { LocalDirectoryNode, StorageNodeError } from '../../src/storage/index.js';
+import { MAX_PACKED_SHARE } from '../../src/storage/share-packs.js';
 
 const newSi = (): string => base32Encode(randomBytes(16));
 const MiB = 1024 * 1024;
+/** Big enough for a share file of its own (smaller shares go to a pack). */
+const FILE_SHARE = MAX_PACKED_SHARE + 1;
 
 let root: string;
 const opened: LocalDirectoryNode[] = [];
@@ -98,7 +101,7 @@ describe('LocalDirectoryNode', () => {
       { shnum: 0, size: 3 },
       { shnum: 9, size: 10 },
     ]);
-    expect((await again.space()).usedBytes).toBe(13);
+    expect((await again.space()).usedBytes).toBe(13); // share bytes only, not the pack's headers
   });
 
   it('refuses to open a folder that is not a node, with a clear error', async () => {
@@ -134,12 +137,15 @@ describe('LocalDirectoryNode', () => {
     );
   });
 
-  it('stores shares as shares/<2 chars>/<si>.<shnum> and nothing escapes the folder', async () => {
+  it('stores big shares as shares/<2 chars>/<si>.<shnum>, small ones in a pack, and nothing escapes the folder', async () => {
     const node = await create();
     const si = newSi();
     const writer = await node.createShare(si, 12);
-    await writer.write(new Uint8Array([7]));
+    await writer.write(new Uint8Array(FILE_SHARE));
     await writer.commit();
+    const small = await node.createShare(si, 13);
+    await small.write(new Uint8Array([7]));
+    await small.commit();
     for (const bad of ['../x', '../../etc', 'ab/../../x', '.', `${si.slice(0, 20)}\0`]) {
       await expect(node.createShare(bad, 0)).rejects.toBeInstanceOf(RangeError);
       await expect(node.testAndSetShare(bad, 0, 'absent', new Uint8Array(1))).rejects.toBeInstanceOf(
@@ -147,7 +153,15 @@ describe('LocalDirectoryNode', () => {
       );
     }
     await expect(node.readShare(si, '../12' as unknown as number, 0, 1)).rejects.toBeInstanceOf(RangeError);
-    expect(await tree(root)).toEqual(['node/node.json', `node/shares/${si.slice(0, 2)}/${si}.12`]);
+    expect(await tree(root)).toEqual([
+      'node/node.json',
+      expect.stringMatching(/^node\/packs\/i-[a-z2-7]+\.1\.pack$/),
+      `node/shares/${si.slice(0, 2)}/${si}.12`,
+    ]);
+    expect(await node.listShares(si)).toEqual([
+      { shnum: 12, size: FILE_SHARE },
+      { shnum: 13, size: 1 },
+    ]);
   });
 
   it('makes a two-letter share folder with its first share, keeps it when shares go, and remakes it if removed', async () => {
@@ -157,7 +171,7 @@ describe('LocalDirectoryNode', () => {
     const si = newSi();
     const store = async (shnum: number): Promise<void> => {
       const writer = await node.createShare(si, shnum);
-      await writer.write(new Uint8Array([1, 2, 3]));
+      await writer.write(new Uint8Array(FILE_SHARE));
       await writer.commit();
     };
     await store(0);
@@ -167,7 +181,7 @@ describe('LocalDirectoryNode', () => {
     // Someone tidies the empty folder behind the node's back: the next share still lands.
     await rm(join(shares, si.slice(0, 2)), { recursive: true });
     await store(1);
-    expect(await node.listShares(si)).toEqual([{ shnum: 1, size: 3 }]);
+    expect(await node.listShares(si)).toEqual([{ shnum: 1, size: FILE_SHARE }]);
   });
 
   it('moves the shares of a version 1 node (one folder per storage index) into place when opened', async () => {
