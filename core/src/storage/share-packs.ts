@@ -37,6 +37,8 @@ import type { ShareInfo, StorageIndexText } from './node.js';
 /** A pack is closed for appends past this size, and the next append starts a new one. */
 const PACK_LIMIT = 64 * 1024 * 1024;
 const PACK_NAME = /^(i-[a-z2-7]{1,32})\.([1-9][0-9]{0,8})\.pack$/;
+/** How often an appender makes sure its pack file was not removed (see wasRemoved). */
+const LINK_CHECK_EVERY_MS = 1_000;
 /** How often a refresh asks whether the instances writing foreign packs are still alive. */
 const LIVENESS_EVERY_MS = 5_000;
 /**
@@ -56,6 +58,8 @@ interface PackFile {
   end: number;
   /** Nobody appends to it any more: its instance is gone, or it is ours and retired. */
   sealed: boolean;
+  /** For our own pack: when we last made sure its file is still linked (see packFor). */
+  linkCheckedAt?: number;
 }
 
 interface Entry {
@@ -259,8 +263,7 @@ export class SharePacks {
     const own = this.own;
     if (own !== undefined) {
       const full = own.end > 0 && own.end + batchBytes > PACK_LIMIT;
-      // A pack whose file was removed (its node folder deleted under us) would swallow appends.
-      const removed = (await own.handle.stat()).nlink === 0;
+      const removed = await this.wasRemoved(own);
       if (!full && !removed && own.instance === instance) return own;
       this.retire(own);
       if (removed)
@@ -278,6 +281,19 @@ export class SharePacks {
     // The new file's folder entry must be durable before any record in it is acknowledged.
     await this.host.fsyncDir(this.host.root);
     return pack;
+  }
+
+  /**
+   * Whether our pack's file was removed (its node folder deleted under us): appends to it would
+   * vanish at close. Asked at most once a second: an fstat before every batch cost more event-loop
+   * time than the append itself (small files make a batch of one record per node), and a second of
+   * appends is small next to the whole pack such a removal has destroyed already.
+   */
+  private async wasRemoved(pack: PackFile): Promise<boolean> {
+    const now = Date.now();
+    if (pack.linkCheckedAt !== undefined && now - pack.linkCheckedAt < LINK_CHECK_EVERY_MS) return false;
+    pack.linkCheckedAt = now;
+    return (await pack.handle.stat()).nlink === 0;
   }
 
   private retire(pack: PackFile): void {

@@ -235,6 +235,9 @@ describe('share packs', () => {
     const node = await track(LocalDirectoryNode.create(dir));
     await put(node, newSi(), 0, randomBytes(10));
     await unlink(join(dir, 'packs', (await packFiles())[0]!));
+    // The appender looks at most once a second (see wasRemoved).
+    const now = Date.now();
+    vi.spyOn(Date, 'now').mockReturnValue(now + 1_001);
     const si = newSi();
     const error = await put(node, si, 0, randomBytes(10)).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(StorageNodeError);
