@@ -1,7 +1,7 @@
 /**
  * A storage node in a local folder (DESIGN §2: the embedded default).
  *
- * Layout (version 2):
+ * Layout (version 3):
  *   node.json                     { format, version, id }
  *   shares/<si[0..2]>/<si>.<shnum> one file per share; the two-letter level keeps folders small.
  *                                 A two-letter folder is made when its first share comes, and
@@ -57,8 +57,12 @@ const FORMAT = 'grid-sftp-local-node';
  * version 1 node moves its shares (see migrateFromVersion1). The folder per index cost a mkdir and
  * two folder fsyncs for every new file stored, and mkdir is the slowest call on ext4 (it searches
  * for a free inode group).
+ *
+ * Version 3 added packs/ (share-packs.ts). Its layout is version 2's plus that folder, so a version
+ * 2 node only has its number raised when opened; the number keeps an older Grid SFTP, which would
+ * not look in packs/ and miss every small share, from opening the node at all.
  */
-const NODE_VERSION = 2;
+const NODE_VERSION = 3;
 const NodeFileSchema = z.object({
   format: z.literal(FORMAT),
   version: z.number().int(),
@@ -488,6 +492,8 @@ export class LocalDirectoryNode implements StorageNode {
       for (const sub of ['shares', 'tmp', 'locks', 'packs'])
         await mkdir(join(location, sub), { recursive: true });
       if (version === 1) await migrateFromVersion1(location, id);
+      // Before any pack is written (see NODE_VERSION).
+      if (version === 2) await writeFileDurably(join(location, NODE_FILE), nodeFileText(id));
       const leftAlive = await sweepScratch(tmpRoot);
       const used = await walkUsage(join(location, 'shares'));
       const scratch = await claimScratch(tmpRoot);
@@ -884,7 +890,7 @@ async function readNodeFile(location: string): Promise<{ id: string; version: nu
     throw new StorageNodeError(location, `${NODE_FILE} is corrupt: ${z.prettifyError(parsed.error)}`);
   }
   const { id, version } = parsed.data;
-  if (version !== 1 && version !== NODE_VERSION) {
+  if (version !== 1 && version !== 2 && version !== NODE_VERSION) {
     throw new StorageNodeError(location, `${NODE_FILE} has unsupported version ${version}`);
   }
   return { id, version };

@@ -52,7 +52,7 @@ describe('LocalDirectoryNode', () => {
     expect(node.location).toBe(join(root, 'node'));
     expect(node.id).toMatch(/^n-[a-z2-7]{10}$/);
     const json = JSON.parse(await readFile(join(root, 'node', 'node.json'), 'utf8')) as unknown;
-    expect(json).toEqual({ format: 'grid-sftp-local-node', version: 2, id: node.id });
+    expect(json).toEqual({ format: 'grid-sftp-local-node', version: 3, id: node.id });
     const other = await create(join(root, 'other'));
     expect(other.id).not.toBe(node.id);
     expect((await create(join(root, 'named'), { id: 'n-mine' })).id).toBe('n-mine');
@@ -119,9 +119,9 @@ describe('LocalDirectoryNode', () => {
     await expect(LocalDirectoryNode.open(join(root, 'corrupt'))).rejects.toThrow(/node\.json is corrupt/);
     await writeFile(
       join(root, 'corrupt', 'node.json'),
-      JSON.stringify({ format: 'grid-sftp-local-node', version: 3, id: 'n-x' }),
+      JSON.stringify({ format: 'grid-sftp-local-node', version: 4, id: 'n-x' }),
     );
-    await expect(LocalDirectoryNode.open(join(root, 'corrupt'))).rejects.toThrow(/unsupported version 3/);
+    await expect(LocalDirectoryNode.open(join(root, 'corrupt'))).rejects.toThrow(/unsupported version 4/);
     await expect(LocalDirectoryNode.open(join(root, 'corrupt'))).rejects.toBeInstanceOf(StorageNodeError);
   });
 
@@ -184,6 +184,31 @@ describe('LocalDirectoryNode', () => {
     expect(await node.listShares(si)).toEqual([{ shnum: 1, size: FILE_SHARE }]);
   });
 
+  it('opens a version 2 node (no packs yet) as it is, and marks it version 3 before packing into it', async () => {
+    const dir = join(root, 'v2');
+    const si = newSi();
+    await mkdir(join(dir, 'shares', si.slice(0, 2)), { recursive: true });
+    await writeFile(
+      join(dir, 'node.json'),
+      JSON.stringify({ format: 'grid-sftp-local-node', version: 2, id: 'n-v2' }),
+    );
+    await writeFile(join(dir, 'shares', si.slice(0, 2), `${si}.1`), 'one');
+    const node = await open(dir);
+    expect(JSON.parse(await readFile(join(dir, 'node.json'), 'utf8'))).toEqual({
+      format: 'grid-sftp-local-node',
+      version: 3,
+      id: 'n-v2',
+    });
+    expect(new TextDecoder().decode(await node.readShare(si, 1, 0, 10))).toBe('one');
+    const writer = await node.createShare(si, 2);
+    await writer.write(new Uint8Array(5));
+    await writer.commit();
+    expect(await node.listShares(si)).toEqual([
+      { shnum: 1, size: 3 },
+      { shnum: 2, size: 5 },
+    ]);
+  });
+
   it('moves the shares of a version 1 node (one folder per storage index) into place when opened', async () => {
     const dir = join(root, 'old');
     const si = newSi();
@@ -212,7 +237,7 @@ describe('LocalDirectoryNode', () => {
     expect(await node.listShares(other)).toEqual([{ shnum: 2, size: 3 }]);
     expect((await node.space()).usedBytes).toBe(13);
     const json = JSON.parse(await readFile(join(dir, 'node.json'), 'utf8')) as unknown;
-    expect(json).toEqual({ format: 'grid-sftp-local-node', version: 2, id: 'n-old' });
+    expect(json).toEqual({ format: 'grid-sftp-local-node', version: 3, id: 'n-old' });
     // The stray file keeps its folder; the emptied one is gone.
     expect((await tree(dir)).filter((file) => file.startsWith('shares/'))).toEqual(
       [
