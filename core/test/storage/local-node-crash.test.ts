@@ -2,12 +2,12 @@
 // killed mid-write and that race on one folder.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, utimes, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, utimes, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { base32Encode } from '../../src/util/base32.js';
+import { useNodeFolder } from '../helpers/node-folder.js';
 import { LocalDirectoryNode } from '../../src/storage/index.js';
 import type { StorageNode } from '../../src/storage/index.js';
 import { MAX_PACKED_SHARE } from '../../src/storage/share-packs.js';
@@ -19,25 +19,12 @@ const FILE_SHARE = MAX_PACKED_SHARE + 1;
 const storageModule = fileURLToPath(new URL('../../src/storage/index.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-let root: string;
+const folder = useNodeFolder('grid-crash-');
+const { track } = folder;
 let dir: string;
-const opened: LocalDirectoryNode[] = [];
-
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'grid-crash-'));
-  dir = join(root, 'node');
+beforeEach(() => {
+  dir = folder.dir();
 });
-
-afterEach(async () => {
-  for (const node of opened.splice(0)) await node.close();
-  await rm(root, { recursive: true, force: true });
-});
-
-async function track(opening: Promise<LocalDirectoryNode>): Promise<LocalDirectoryNode> {
-  const node = await opening;
-  opened.push(node);
-  return node;
-}
 
 /** Files (not folders) under tmp/, which should be none when nothing is being written. */
 async function tempFiles(): Promise<string[]> {

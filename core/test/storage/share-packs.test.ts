@@ -1,49 +1,26 @@
 // Small shares in packs (share-packs.ts), through LocalDirectoryNode: durability, deletes, other
 // instances on the same folder, damage and torn tails, and failures that must not lose a share.
 import { randomBytes } from 'node:crypto';
-import {
-  mkdtemp,
-  open,
-  readdir,
-  rm,
-  stat,
-  truncate,
-  unlink,
-  writeFile,
-  mkdir,
-  appendFile,
-} from 'node:fs/promises';
+import { open, readdir, stat, truncate, unlink, writeFile, mkdir, appendFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { base32Encode } from '../../src/util/base32.js';
+import { useNodeFolder } from '../helpers/node-folder.js';
 import { LocalDirectoryNode, ShareNotFoundError, StorageNodeError } from '../../src/storage/index.js';
 import { encodeRecord } from '../../src/storage/share-pack-format.js';
 import type { StorageNode } from '../../src/storage/index.js';
 
 const newSi = (): string => base32Encode(randomBytes(16));
 
+const folder = useNodeFolder('grid-packs-');
+const { track } = folder;
 let root: string;
 let dir: string;
-const opened: LocalDirectoryNode[] = [];
-
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'grid-packs-'));
-  dir = join(root, 'node');
+beforeEach(() => {
+  root = folder.root();
+  dir = folder.dir();
 });
-
-afterEach(async () => {
-  vi.restoreAllMocks();
-  for (const node of opened.splice(0)) await node.close();
-  await rm(root, { recursive: true, force: true });
-});
-
-async function track(opening: Promise<LocalDirectoryNode>): Promise<LocalDirectoryNode> {
-  const node = await opening;
-  opened.push(node);
-  return node;
-}
 
 async function put(node: StorageNode, si: string, shnum: number, data: Uint8Array): Promise<void> {
   const writer = await node.createShare(si, shnum);
