@@ -31,6 +31,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFullyInto, writeFully } from './file-io.js';
+import { ShareReadHandles } from './share-read-handles.js';
 import { encodeRecord, MAX_PACKED_SHARE, scanPack, type PackRecord } from './share-pack-format.js';
 import type { ShareInfo, StorageIndexText } from './node.js';
 
@@ -52,8 +53,14 @@ export { MAX_PACKED_SHARE };
 
 interface PackFile {
   readonly name: string;
+  readonly path: string;
   readonly instance: string;
-  readonly handle: FileHandle;
+  /**
+   * Our own pack's handle, open for appends and reads while we write it. Other packs are opened
+   * through `readHandles` when read, so a server that outlives many CLI runs (each leaves a pack
+   * per node) does not hold a descriptor for every pack ever made.
+   */
+  readonly handle?: FileHandle;
   /** Where the records seen so far end (for our own pack: where the next batch goes). */
   end: number;
   /** Nobody appends to it any more: its instance is gone, or it is ours and retired. */
@@ -98,6 +105,8 @@ export interface SharePacksHost {
 export class SharePacks {
   private readonly shares = new Map<StorageIndexText, Map<number, Entry>>();
   private readonly packs = new Map<string, PackFile>();
+  /** Packs are append-only, so a kept handle never serves stale bytes (see ShareReadHandles). */
+  private readonly readHandles = new ShareReadHandles();
   private own: PackFile | undefined;
   private ownInstance: string | undefined;
   private ownSequence = 0;
@@ -149,7 +158,9 @@ export class SharePacks {
   /** Reads from `offset` of the share into `target`; returns the bytes read (short at its end). */
   async read(share: PackedShare, offset: number, target: Uint8Array): Promise<number> {
     const wanted = Math.max(0, Math.min(target.length, share.length - offset));
-    const got = await readFullyInto(share.pack.handle, share.offset + offset, target.subarray(0, wanted));
+    const got = await this.withHandle(share.pack, (handle) =>
+      readFullyInto(handle, share.offset + offset, target.subarray(0, wanted)),
+    );
     if (got < wanted) throw Object.assign(new Error('share pack ends early'), { code: 'EIO' });
     return got;
   }
@@ -187,7 +198,9 @@ export class SharePacks {
     this.closed = true;
     while (this.draining !== undefined) await this.draining;
     await this.refreshTail;
-    await Promise.all([...this.packs.values()].map((pack) => pack.handle.close().catch(() => undefined)));
+    const ours = [...this.packs.values()].flatMap((pack) => (pack.handle === undefined ? [] : [pack.handle]));
+    await Promise.all(ours.map((handle) => handle.close().catch(() => undefined)));
+    await this.readHandles.closeAll();
     this.packs.clear();
   }
 
@@ -230,9 +243,10 @@ export class SharePacks {
       let pack: PackFile | undefined;
       try {
         pack = await this.packFor(bytes.length);
+        const handle = pack.handle as FileHandle;
         const start = pack.end;
-        await writeFully(pack.handle, bytes, start);
-        await pack.handle.datasync();
+        await writeFully(handle, bytes, start);
+        await handle.datasync();
         pack.end = start + bytes.length;
         let at = start;
         for (const item of batch) {
@@ -274,8 +288,9 @@ export class SharePacks {
       this.ownSequence = 0;
     }
     const name = `${instance}.${++this.ownSequence}.pack`;
-    const handle = await open(join(this.host.root, name), 'wx+');
-    const pack: PackFile = { name, instance, handle, end: 0, sealed: false };
+    const path = join(this.host.root, name);
+    const handle = await open(path, 'wx+');
+    const pack: PackFile = { name, path, instance, handle, end: 0, sealed: false };
     this.packs.set(name, pack);
     this.own = pack;
     // The new file's folder entry must be durable before any record in it is acknowledged.
@@ -293,7 +308,7 @@ export class SharePacks {
     const now = Date.now();
     if (pack.linkCheckedAt !== undefined && now - pack.linkCheckedAt < LINK_CHECK_EVERY_MS) return false;
     pack.linkCheckedAt = now;
-    return (await pack.handle.stat()).nlink === 0;
+    return (await (pack.handle as FileHandle).stat()).nlink === 0;
   }
 
   private retire(pack: PackFile): void {
@@ -332,7 +347,7 @@ export class SharePacks {
       if (pack.sealed || pack === this.own) continue;
       // Liveness first, size second: whatever a writer appended before it died is then scanned.
       const sealing = checkLiveness && !(await this.host.isLive(pack.instance));
-      const { size } = await pack.handle.stat();
+      const size = (await stat(pack.path).catch(() => undefined))?.size ?? 0;
       if (size > pack.end || sealing) await this.scan(pack, size, sealing);
       if (sealing) pack.sealed = true;
     }
@@ -346,13 +361,14 @@ export class SharePacks {
       const match = PACK_NAME.exec(name);
       if (match === null || this.packs.has(name)) continue;
       const instance = match[1] as string;
-      const handle = await open(join(this.host.root, name), 'r').catch(() => undefined);
-      if (handle === undefined) continue;
+      const path = join(this.host.root, name);
+      const info = await stat(path).catch(() => undefined);
+      if (info === undefined) continue;
       if (!live.has(instance)) live.set(instance, await this.host.isLive(instance));
       const sealed = live.get(instance) !== true;
-      const pack: PackFile = { name, instance, handle, end: 0, sealed: false };
+      const pack: PackFile = { name, path, instance, end: 0, sealed: false };
       this.packs.set(name, pack);
-      await this.scan(pack, (await handle.stat()).size, sealed);
+      await this.scan(pack, info.size, sealed);
       pack.sealed = sealed;
     }
     const settled = Date.now() - Number(info.mtimeNs / 1_000_000n) > MTIME_SETTLE_MS;
@@ -361,8 +377,19 @@ export class SharePacks {
 
   /** A pack no one writes to is scanned past damage; a live one only up to its first gap. */
   private async scan(pack: PackFile, size: number, sealed: boolean): Promise<void> {
-    const { end } = await scanPack(pack.handle, pack.end, size, (record) => this.apply(pack, record), sealed);
+    const { end } = await this.withHandle(pack, (handle) =>
+      scanPack(handle, pack.end, size, (record) => this.apply(pack, record), sealed),
+    );
     pack.end = end;
+  }
+
+  private async withHandle<T>(pack: PackFile, work: (handle: FileHandle) => Promise<T>): Promise<T> {
+    if (pack.handle !== undefined) return work(pack.handle);
+    const result = await this.readHandles.with(pack.path, work);
+    if (result === undefined) {
+      throw Object.assign(new Error(`share pack ${pack.name} is gone`), { code: 'ENOENT' });
+    }
+    return result;
   }
 }
 

@@ -1,7 +1,17 @@
 // Small shares in packs (share-packs.ts), through LocalDirectoryNode: durability, deletes, other
 // instances on the same folder, damage and torn tails, and failures that must not lose a share.
 import { randomBytes } from 'node:crypto';
-import { open, readdir, stat, truncate, unlink, writeFile, mkdir, appendFile } from 'node:fs/promises';
+import {
+  open,
+  readdir,
+  readlink,
+  stat,
+  truncate,
+  unlink,
+  writeFile,
+  mkdir,
+  appendFile,
+} from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -165,6 +175,31 @@ describe('share packs', () => {
     const again = await track(LocalDirectoryNode.open(dir));
     expect(await again.listShares(kept)).toEqual([]);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'hold no descriptor per pack: a server outlives many CLI runs, each leaving a pack per node',
+    async () => {
+      await (await LocalDirectoryNode.create(dir)).close();
+      const sis: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        const writer = await LocalDirectoryNode.open(dir);
+        sis.push(newSi());
+        await put(writer, sis[i]!, 0, randomBytes(20));
+        await writer.close();
+      }
+      expect(await packFiles()).toHaveLength(100);
+      const node = await track(LocalDirectoryNode.open(dir));
+      for (const si of sis) expect((await whole(node, si, 0)).byteLength).toBe(20);
+      const packsOpen = async (): Promise<number> => {
+        const fds = await readdir('/proc/self/fd');
+        const targets = await Promise.all(fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+        return targets.filter((target) => target.startsWith(join(dir, 'packs'))).length;
+      };
+      expect(await packsOpen()).toBeLessThanOrEqual(64);
+      await node.close();
+      expect(await packsOpen()).toBe(0);
+    },
+  );
 
   it('skip a damaged record in a pack no one writes to, and keep the records after it', async () => {
     const node = await track(LocalDirectoryNode.create(dir));
