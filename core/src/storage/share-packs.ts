@@ -32,6 +32,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFullyInto, writeFully } from './file-io.js';
 import { ShareReadHandles } from './share-read-handles.js';
+import { PackIndex, type PackEntry } from './pack-index.js';
 import { encodeRecord, MAX_PACKED_SHARE, scanPack, type PackRecord } from './share-pack-format.js';
 import type { ShareInfo, StorageIndexText } from './node.js';
 
@@ -52,6 +53,8 @@ const MTIME_SETTLE_MS = 2_000;
 export { MAX_PACKED_SHARE };
 
 interface PackFile {
+  /** Its place in `packList`, which is how the index names it. */
+  readonly number: number;
   readonly name: string;
   readonly path: string;
   readonly instance: string;
@@ -69,17 +72,13 @@ interface PackFile {
   linkCheckedAt?: number;
 }
 
-interface Entry {
+/** Where a packed share's bytes are. */
+export interface PackedShare {
   readonly pack: PackFile;
   /** Payload position in the pack file. */
   readonly offset: number;
   readonly length: number;
-  readonly stamp: number;
-  readonly deleted: boolean;
 }
-
-/** Where a packed share's bytes are. */
-export type PackedShare = Pick<Entry, 'pack' | 'offset' | 'length'>;
 
 interface PendingRecord {
   readonly record: Buffer;
@@ -103,8 +102,9 @@ export interface SharePacksHost {
 }
 
 export class SharePacks {
-  private readonly shares = new Map<StorageIndexText, Map<number, Entry>>();
+  private readonly index = new PackIndex();
   private readonly packs = new Map<string, PackFile>();
+  private readonly packList: PackFile[] = [];
   /** Packs are append-only, so a kept handle never serves stale bytes (see ShareReadHandles). */
   private readonly readHandles = new ShareReadHandles();
   private own: PackFile | undefined;
@@ -131,28 +131,21 @@ export class SharePacks {
 
   /** Where a live packed share is, or undefined (none, or deleted). */
   locate(si: StorageIndexText, shnum: number): PackedShare | undefined {
-    const entry = this.shares.get(si)?.get(shnum);
-    return entry === undefined || entry.deleted ? undefined : entry;
+    const entry = this.index.get(si, shnum);
+    if (entry === undefined || entry.deleted) return undefined;
+    return { pack: this.packList[entry.pack] as PackFile, offset: entry.offset, length: entry.length };
   }
 
   list(si: StorageIndexText): ShareInfo[] {
-    const found: ShareInfo[] = [];
-    for (const [shnum, entry] of this.shares.get(si) ?? []) {
-      if (!entry.deleted) found.push({ shnum, size: entry.length });
-    }
-    return found;
+    return this.index
+      .entriesOf(si)
+      .filter(([, entry]) => !entry.deleted)
+      .map(([shnum, entry]) => ({ shnum, size: entry.length }));
   }
 
   /** Storage indexes with at least one live packed share. */
-  *storageIndexes(): Iterable<StorageIndexText> {
-    for (const [si, entries] of this.shares) {
-      for (const entry of entries.values()) {
-        if (!entry.deleted) {
-          yield si;
-          break;
-        }
-      }
-    }
+  storageIndexes(): Iterable<StorageIndexText> {
+    return this.index.liveStorageIndexes();
   }
 
   /** Reads from `offset` of the share into `target`; returns the bytes read (short at its end). */
@@ -290,8 +283,7 @@ export class SharePacks {
     const name = `${instance}.${++this.ownSequence}.pack`;
     const path = join(this.host.root, name);
     const handle = await open(path, 'wx+');
-    const pack: PackFile = { name, path, instance, handle, end: 0, sealed: false };
-    this.packs.set(name, pack);
+    const pack = this.addPack({ name, path, instance, handle, end: 0, sealed: false });
     this.own = pack;
     // The new file's folder entry must be durable before any record in it is acknowledged.
     await this.host.fsyncDir(this.host.root);
@@ -317,17 +309,12 @@ export class SharePacks {
   }
 
   private apply(pack: PackFile, record: PackRecord): void {
-    let entries = this.shares.get(record.si);
-    const current = entries?.get(record.shnum);
-    if (current !== undefined && !isNewer(record.stamp, pack, record.payloadOffset, current)) return;
-    if (entries === undefined) {
-      entries = new Map();
-      this.shares.set(record.si, entries);
-    }
+    const current = this.index.get(record.si, record.shnum);
+    if (current !== undefined && !this.isNewer(record.stamp, pack, record.payloadOffset, current)) return;
     if (current !== undefined && !current.deleted) this.liveBytes -= current.length;
     if (record.kind === 'share') this.liveBytes += record.payloadLength;
-    entries.set(record.shnum, {
-      pack,
+    this.index.set(record.si, record.shnum, {
+      pack: pack.number,
       offset: record.payloadOffset,
       length: record.payloadLength,
       stamp: record.stamp,
@@ -335,6 +322,21 @@ export class SharePacks {
     });
     // Our next stamps must come after every record seen, even one from a clock that ran ahead.
     if (record.stamp > this.lastStamp) this.lastStamp = record.stamp;
+  }
+
+  private isNewer(stamp: number, pack: PackFile, offset: number, than: PackEntry): boolean {
+    if (stamp !== than.stamp) return stamp > than.stamp;
+    const other = this.packList[than.pack] as PackFile;
+    if (pack !== other) return pack.name > other.name;
+    return offset > than.offset;
+  }
+
+  /** Registers a pack we know of now (its number is its place in packList). */
+  private addPack(pack: Omit<PackFile, 'number'>): PackFile {
+    const added: PackFile = { ...pack, number: this.packList.length };
+    this.packList.push(added);
+    this.packs.set(added.name, added);
+    return added;
   }
 
   /** Opens packs that appeared, and scans what other instances appended to theirs. */
@@ -366,8 +368,7 @@ export class SharePacks {
       if (info === undefined) continue;
       if (!live.has(instance)) live.set(instance, await this.host.isLive(instance));
       const sealed = live.get(instance) !== true;
-      const pack: PackFile = { name, path, instance, end: 0, sealed: false };
-      this.packs.set(name, pack);
+      const pack = this.addPack({ name, path, instance, end: 0, sealed: false });
       await this.scan(pack, info.size, sealed);
       pack.sealed = sealed;
     }
@@ -391,10 +392,4 @@ export class SharePacks {
     }
     return result;
   }
-}
-
-function isNewer(stamp: number, pack: PackFile, offset: number, than: Entry): boolean {
-  if (stamp !== than.stamp) return stamp > than.stamp;
-  if (pack !== than.pack) return pack.name > than.pack.name;
-  return offset > than.offset;
 }
