@@ -27,7 +27,7 @@
  * counts as used space) until a pack rewrite exists; the grid deletes immutable shares only in
  * repair and after failed uploads, so little is lost.
  */
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFullyInto, writeFully } from './file-io.js';
@@ -255,8 +255,7 @@ export class SharePacks {
           at += item.record.length;
         }
       } catch (err) {
-        // The pack may now end in a torn batch: retire it, so that no good record follows one.
-        if (pack !== undefined) this.retire(pack);
+        if (pack !== undefined) await this.abandon(pack);
         for (const item of batch) item.reject(err);
         continue;
       }
@@ -301,6 +300,24 @@ export class SharePacks {
     if (pack.linkCheckedAt !== undefined && now - pack.linkCheckedAt < LINK_CHECK_EVERY_MS) return false;
     pack.linkCheckedAt = now;
     return (await (pack.handle as FileHandle).stat()).nlink === 0;
+  }
+
+  /**
+   * After a failed append: the pack may end in a torn batch, so it takes no more appends (no good
+   * record may follow a torn one), and the torn bytes are cut off. A pack with nothing acknowledged
+   * in it is removed: a disk that stays full would otherwise leave an empty pack per failed append.
+   */
+  private async abandon(pack: PackFile): Promise<void> {
+    this.retire(pack);
+    const handle = pack.handle;
+    if (handle === undefined) return;
+    if (pack.end === 0) {
+      await handle.close().catch(() => undefined);
+      await unlink(pack.path).catch(() => undefined);
+      this.packs.delete(pack.name);
+      return;
+    }
+    await handle.truncate(pack.end).catch(() => undefined);
   }
 
   private retire(pack: PackFile): void {

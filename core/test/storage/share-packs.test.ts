@@ -17,7 +17,12 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { base32Encode } from '../../src/util/base32.js';
 import { useNodeFolder } from '../helpers/node-folder.js';
-import { LocalDirectoryNode, ShareNotFoundError, StorageNodeError } from '../../src/storage/index.js';
+import {
+  LocalDirectoryNode,
+  ShareNotFoundError,
+  StorageFullError,
+  StorageNodeError,
+} from '../../src/storage/index.js';
 import { encodeRecord } from '../../src/storage/share-pack-format.js';
 import type { StorageNode } from '../../src/storage/index.js';
 
@@ -264,6 +269,8 @@ describe('share packs', () => {
     const node = await track(LocalDirectoryNode.create(dir));
     const kept = newSi();
     await put(node, kept, 0, randomBytes(10));
+    const [first] = await packFiles();
+    const acknowledged = (await stat(join(dir, 'packs', first!))).size;
     const proto = await fileHandleProto();
     // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(handle) below
     const realWrite = proto.write as (this: FileHandle, ...args: unknown[]) => Promise<unknown>;
@@ -275,6 +282,8 @@ describe('share packs', () => {
     });
     await expect(put(node, newSi(), 0, randomBytes(100))).rejects.toThrow(/EIO/);
     vi.restoreAllMocks();
+    // The torn bytes were cut off: the pack ends in whole records.
+    expect((await stat(join(dir, 'packs', first!))).size).toBe(acknowledged);
     const later = newSi();
     await put(node, later, 0, randomBytes(30));
     expect(await packFiles()).toHaveLength(2);
@@ -282,6 +291,25 @@ describe('share packs', () => {
     const again = await track(LocalDirectoryNode.open(dir));
     expect(await again.listShares(kept)).toEqual([{ shnum: 0, size: 10 }]);
     expect(await again.listShares(later)).toEqual([{ shnum: 0, size: 30 }]);
+  });
+
+  it('leave no empty pack per failed append when the disk stays full', async () => {
+    const node = await track(LocalDirectoryNode.create(dir));
+    const proto = await fileHandleProto();
+    const full = vi
+      .spyOn(proto, 'write')
+      .mockRejectedValue(
+        Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }),
+      );
+    for (let i = 0; i < 5; i++) {
+      await expect(put(node, newSi(), 0, randomBytes(50))).rejects.toBeInstanceOf(StorageFullError);
+    }
+    expect(await packFiles()).toEqual([]);
+    full.mockRestore();
+    const si = newSi();
+    await put(node, si, 0, randomBytes(50));
+    expect(await packFiles()).toHaveLength(1);
+    expect(await node.listShares(si)).toEqual([{ shnum: 0, size: 50 }]);
   });
 
   it('shadow an older file of the same share, and a delete removes both', async () => {
