@@ -85,6 +85,37 @@ describe('LocalDirectoryNode on a full file system (1 MiB tmpfs)', () => {
     expect(await node!.readShare(si, 1, 0, 10)).toEqual(new Uint8Array([1, 2, 3]));
   });
 
+  it('fills up with small (packed) shares: StorageFullError, every committed share intact, no empty packs left', async () => {
+    const committed = new Map<string, Uint8Array>();
+    let error: unknown;
+    for (let i = 0; i < 400 && error === undefined; i++) {
+      const si = newSi();
+      const data = randomBytes(8 * KiB);
+      const writer = await node!.createShare(si, 0);
+      await writer.write(data);
+      error = await writer.commit().then(
+        () => void committed.set(si, data),
+        (err: unknown) => err,
+      );
+    }
+    expect(error).toBeInstanceOf(StorageFullError);
+    expect(committed.size).toBeGreaterThan(50);
+    for (let i = 0; i < 3; i++) {
+      const writer = await node!.createShare(newSi(), 0);
+      await writer.write(randomBytes(8 * KiB));
+      await expect(writer.commit()).rejects.toBeInstanceOf(StorageFullError);
+    }
+    // Failed appends left neither torn bytes nor empty packs behind; all committed shares read back.
+    const packs = await readdir(join(node!.location, 'packs'));
+    expect(packs).toHaveLength(1);
+    for (const [si, data] of committed) {
+      expect(Buffer.from(await node!.readShare(si, 0, 0, 16 * KiB)).equals(data)).toBe(true);
+    }
+    await node!.close();
+    node = await LocalDirectoryNode.open(join(mountPoint, 'node'));
+    expect(await shareCount(node)).toBe(committed.size);
+  });
+
   it('turns ENOSPC in test-and-set into StorageFullError and leaves the old share', async () => {
     const si = newSi();
     expect(await node!.testAndSetShare(si, 0, 'absent', new Uint8Array([1]))).toEqual({ ok: true });
