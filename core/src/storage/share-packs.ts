@@ -16,16 +16,21 @@
  *   only then, so a reader never sees a share that a crash could take back.
  * - One batch is written at a time, at the end of the last one, so a pack is always whole records
  *   followed by at most one torn batch (after a crash or a failed write). After a failed write
- *   the pack is retired and appends go to a new one, so no good record ever follows a torn one.
+ *   the pack is retired, its torn bytes cut off (or the pack removed when it held nothing
+ *   acknowledged), and appends go to a new one, so no good record ever follows a torn one.
  * - Each instance appends only to packs named after it, so no two writers share a file. Other
  *   instances (another process on the same folder: a CLI `get` while `serve` runs) see new records
  *   by scanning the tails of live instances' packs on a miss or a listing (`refresh`).
  * - Of two records for one share the later stamp wins, whichever pack holds it; a tombstone is a
  *   record too, so a delete in one pack beats a put in an older one.
  *
+ * Each open instance indexes every packed share in memory (PackIndex, ~55 bytes a share) and
+ * scans every pack when it opens: a CLI run leaves a pack per node it wrote to.
+ *
  * Not done yet: compaction. A deleted or replaced small share keeps its bytes in its pack (and
  * counts as used space) until a pack rewrite exists; the grid deletes immutable shares only in
- * repair and after failed uploads, so little is lost.
+ * repair and after failed uploads, so little is lost. Compaction would also merge the small packs
+ * that CLI runs leave.
  */
 import { open, readdir, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
