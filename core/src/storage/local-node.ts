@@ -119,15 +119,9 @@ async function readRange(file: string, offset: number, length: number): Promise<
   if (handle === undefined) return null;
   try {
     const { size } = await handle.stat();
-    const wanted = Math.max(0, Math.min(length, size - offset));
-    const out = new Uint8Array(wanted);
-    let got = 0;
-    while (got < wanted) {
-      const { bytesRead } = await handle.read(out, got, wanted - got, offset + got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    return got === wanted ? out : out.slice(0, got);
+    const out = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+    const got = await readFullyInto(handle, offset, out);
+    return got === out.length ? out : out.slice(0, got);
   } finally {
     await handle.close();
   }

@@ -86,12 +86,9 @@ export interface PackedShare {
 }
 
 interface PendingRecord {
+  /** The encoded record, and what the index learns of it once it is durable. */
   readonly record: Buffer;
-  readonly kind: PackRecord['kind'];
-  readonly si: StorageIndexText;
-  readonly shnum: number;
-  readonly stamp: number;
-  readonly payloadLength: number;
+  readonly parsed: Omit<PackRecord, 'payloadOffset'>;
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
 }
@@ -215,16 +212,8 @@ export class SharePacks {
     const stamp = this.lastStamp;
     const record = encodeRecord(kind, si, shnum, stamp, payload);
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({
-        record,
-        kind,
-        si,
-        shnum,
-        stamp,
-        payloadLength: payload.byteLength,
-        resolve,
-        reject,
-      });
+      const parsed = { kind, si, shnum, stamp, payloadLength: payload.byteLength };
+      this.pending.push({ record, parsed, resolve, reject });
       this.draining ??= this.drain().finally(() => {
         this.draining = undefined;
       });
@@ -247,17 +236,9 @@ export class SharePacks {
         await handle.datasync();
         pack.end = start + bytes.length;
         let at = start;
-        for (const item of batch) {
-          const headerAndSi = item.record.length - item.payloadLength;
-          this.apply(pack, {
-            kind: item.kind,
-            si: item.si,
-            shnum: item.shnum,
-            stamp: item.stamp,
-            payloadOffset: at + headerAndSi,
-            payloadLength: item.payloadLength,
-          });
-          at += item.record.length;
+        for (const { record, parsed } of batch) {
+          at += record.length;
+          this.apply(pack, { ...parsed, payloadOffset: at - parsed.payloadLength });
         }
       } catch (err) {
         if (pack !== undefined) await this.abandon(pack);

@@ -52,15 +52,20 @@ export function createSegmentWork(threads = defaultThreadCount()): SegmentWork {
   return threads <= 0 ? inlineWork : new PooledWork(threads);
 }
 
+/** Runs `task` now, on this thread; a throw becomes a rejection, as from a worker. */
+function inline<T>(task: () => T): Promise<T> {
+  return new Promise((resolve) => resolve(task()));
+}
+
 const inlineWork: SegmentWork = {
-  encodeInto: (input) => Promise.resolve(encodeSegmentInto(input)),
-  decodeInto: (input) => Promise.resolve(decodeSegmentInto(input)),
-  encode: (input) => Promise.resolve(encodeSegment(input)),
-  decode: (input) => Promise.resolve(decodeSegment(input)),
-  regenerate: (input) => Promise.resolve(regenerateBlocks(input)),
-  hashBlocks: (blocks) => Promise.resolve(hashBlocks(blocks)),
-  chunkHash: (chunk) => Promise.resolve(contentChunkHash(chunk)),
-  fileChunkHashes: (range) => Promise.resolve(hashFileChunks(range)),
+  encodeInto: (input) => inline(() => encodeSegmentInto(input)),
+  decodeInto: (input) => inline(() => decodeSegmentInto(input)),
+  encode: (input) => inline(() => encodeSegment(input)),
+  decode: (input) => inline(() => decodeSegment(input)),
+  regenerate: (input) => inline(() => regenerateBlocks(input)),
+  hashBlocks: (blocks) => inline(() => hashBlocks(blocks)),
+  chunkHash: (chunk) => inline(() => contentChunkHash(chunk)),
+  fileChunkHashes: (range) => inline(() => hashFileChunks(range)),
   parallelism: 1,
   close: () => Promise.resolve(),
 };
@@ -72,11 +77,6 @@ const inlineWork: SegmentWork = {
  * of the event loop posting tasks.
  */
 const INLINE_SEGMENT_BYTES = 16 * 1024;
-
-/** Runs `task` now, on this thread; a throw becomes a rejection, as from a worker. */
-function inline<T>(task: () => T): Promise<T> {
-  return new Promise((resolve) => resolve(task()));
-}
 
 class PooledWork implements SegmentWork {
   private pool: Piscina | undefined;
@@ -112,12 +112,12 @@ class PooledWork implements SegmentWork {
   }
 
   encodeInto(input: EncodeIntoInput): Promise<SegmentHashes> {
-    if (input.plaintext.byteLength <= INLINE_SEGMENT_BYTES) return inline(() => encodeSegmentInto(input));
+    if (input.plaintext.byteLength <= INLINE_SEGMENT_BYTES) return inlineWork.encodeInto(input);
     return this.run('encodeInto', input, []);
   }
 
   decodeInto(input: DecodeIntoInput): Promise<{ readonly ok: true } | DecodeFailure> {
-    if (input.segmentLength <= INLINE_SEGMENT_BYTES) return inline(() => decodeSegmentInto(input));
+    if (input.segmentLength <= INLINE_SEGMENT_BYTES) return inlineWork.decodeInto(input);
     return this.run('decodeInto', input, []);
   }
 
