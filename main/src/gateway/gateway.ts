@@ -13,6 +13,7 @@ import type { AccountStore } from '../accounts/account-store.js';
 import { SftpServer } from '../sftp/server.js';
 import { dfReport, isDfCommand, ONLY_SFTP } from './exec-commands.js';
 import type { HostKey } from './host-keys.js';
+import { growHeapForTransfers } from './heap-growth.js';
 import { LoginThrottle } from './login-throttle.js';
 import { parseSshKey } from './parse-key.js';
 import { traced } from './trace.js';
@@ -54,6 +55,7 @@ export class SftpGateway {
 
   constructor(private readonly options: GatewayOptions) {
     this.log = options.log ?? (() => undefined);
+    growHeapForTransfers();
     this.server = new Server(
       { hostKeys: options.hostKeys.map((k) => k.privateKey), ident: 'GridSFTP_0.1' },
       (client, info) => this.onClient(client, info),
