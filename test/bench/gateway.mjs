@@ -9,6 +9,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { haveSshd, startOpenSsh } from './openssh-server.mjs';
+import { childrenReaped, processCpuSeconds } from './process-cpu.mjs';
 import { makeTempDir, removeTempDir } from './temp.mjs';
 
 const CLI = fileURLToPath(new URL('../../main/bin/grid-sftp.js', import.meta.url));
@@ -34,11 +35,24 @@ function run(command, args, options = {}) {
  * fsync, so the kernel wrote its 256 MiB back during whatever ran next, the grid's phases
  * included, while the grid pays for its own writes (it fsyncs its shares) inside its upload.
  */
-function timed(work) {
+async function timed(pid, work) {
   spawnSync('sync');
+  const cpu = await cpuMeter(pid);
   const start = performance.now();
   work();
-  return (performance.now() - start) / 1000;
+  const seconds = (performance.now() - start) / 1000;
+  return { seconds, cpu: await cpu() };
+}
+
+/** Starts counting the CPU of server `pid`; the returned function gives the seconds used since. */
+async function cpuMeter(pid) {
+  await childrenReaped(pid);
+  const before = processCpuSeconds(pid);
+  return async () => {
+    await childrenReaped(pid);
+    const after = processCpuSeconds(pid);
+    return before === undefined || after === undefined ? undefined : after - before;
+  };
 }
 
 async function startGateway(dir, key) {
@@ -79,6 +93,7 @@ async function startGateway(dir, key) {
   });
   return {
     port,
+    pid: child.pid,
     peakRssMb: async () => {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
       const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -167,6 +182,16 @@ async function smallFilesIntoMount(port, key, user, work, label) {
   }
 }
 
+/**
+ * The server's CPU is counted over the whole phase, mount and unmount included: OpenSSH's sshd
+ * process for the mount is reaped, and so counted, only once the mount is gone.
+ */
+async function smallFilesPhase(port, pid, key, user, work, label) {
+  const cpu = await cpuMeter(pid);
+  const result = await smallFilesIntoMount(port, key, user, work, label);
+  return { ...result, cpu: await cpu() };
+}
+
 export async function runGatewayBench({ sizeBytes, log }) {
   if (!haveSshd() || spawnSync('sshfs', ['-V']).error !== undefined)
     return { skipped: 'needs openssh-server, sftp and sshfs' };
@@ -197,34 +222,34 @@ export async function runGatewayBench({ sizeBytes, log }) {
     // two medians taken minutes apart.
     const rounds = Math.max(1, Number(process.env.BENCH_GATEWAY_ROUNDS ?? 3));
     const servers = [
-      ['openssh', openssh.port, user],
-      ['grid', gateway.port, 'bench'],
+      ['openssh', openssh.port, user, openssh.pid],
+      ['grid', gateway.port, 'bench', gateway.pid],
     ];
     const results = { rounds: [] };
     try {
       for (let round = 1; round <= rounds; round++) {
         const measured = {};
-        for (const [label, port, account] of round % 2 === 1 ? servers : [...servers].reverse()) {
+        for (const [label, port, account, pid] of round % 2 === 1 ? servers : [...servers].reverse()) {
           const name = `${label}-${round}`;
           log(`gateway: round ${round}/${rounds}: ${label}: upload`);
           // "Until it reads back": the put, then a stat of the file, answered only once it is committed.
-          const upload = timed(() =>
+          const upload = await timed(pid, () =>
             sftpBatch(port, key, account, work, [`put big.bin big-${name}.bin`, `ls -l big-${name}.bin`]),
           );
           log(`gateway: round ${round}/${rounds}: ${label}: download`);
-          const download = timed(() =>
+          const download = await timed(pid, () =>
             sftpBatch(port, key, account, work, [`get big-${name}.bin back-${name}.bin`]),
           );
           await rm(join(work, `back-${name}.bin`), { force: true });
           log(`gateway: round ${round}/${rounds}: ${label}: 1,000 small files through sshfs`);
-          const { seconds: small, copied: smallCopy } = await smallFilesIntoMount(
-            port,
-            key,
-            account,
-            work,
-            name,
-          );
-          measured[label] = { upload, download, small, smallCopy };
+          const small = await smallFilesPhase(port, pid, key, account, work, name);
+          measured[label] = {
+            upload: upload.seconds,
+            download: download.seconds,
+            small: small.seconds,
+            smallCopy: small.copied,
+            cpu: { upload: upload.cpu, download: download.cpu, small: small.cpu },
+          };
         }
         results.rounds.push(measured);
       }

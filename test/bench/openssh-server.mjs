@@ -72,6 +72,8 @@ export async function startOpenSsh(dir, clientKey) {
   return {
     port,
     folder,
+    // sshd forks a process per connection: their CPU shows in the listener's once it reaped them.
+    pid: child.pid,
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

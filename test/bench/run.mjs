@@ -232,6 +232,21 @@ async function main() {
               : ''),
         });
       }
+      // The same work's server CPU: steadier than wall time on a shared machine (no bar; the
+      // client's CPU is the same for both and not counted).
+      for (const key of ['upload', 'download', 'small']) {
+        const cpu = (server) => rounds.map((r) => r[server].cpu?.[key]);
+        const grid = cpu('grid');
+        const openssh = cpu('openssh');
+        if ([...grid, ...openssh].some((v) => v === undefined || !(v > 0))) continue;
+        rows.push({
+          part: label,
+          name: `${names[key]}: grid / OpenSSH server CPU`,
+          value: median(grid) / median(openssh),
+          unit: '×',
+          note: `grid ${median(grid).toFixed(2)} s, OpenSSH ${median(openssh).toFixed(2)} s (medians of ${rounds.length}; all threads and processes of each server)`,
+        });
+      }
       rows.push({ part: label, name: 'gateway peak RSS (VmHWM)', value: result.gridPeakRssMb, unit: 'MiB' });
     });
   } else {
