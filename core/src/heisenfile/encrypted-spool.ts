@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { EXTENT, ExtentCipher } from './extent-cipher.js';
 import { IntervalSet, type Range } from './interval-set.js';
 import { SerialQueue } from './serial-queue.js';
+import { SftpError, SftpStatus } from '../vfs/sftp-status.js';
 import { SpillingSpoolFile } from './spilling-spool-file.js';
 import { openSpoolFile, readFully, SpoolError, writeFully, type SpoolFile } from './spool-file.js';
 
@@ -36,6 +37,11 @@ interface Waiter {
 }
 
 const DEFAULT_CHUNK = 256 * 1024;
+/** Withheld bytes are brought back in pieces of this size (see restore). */
+const RESTORE_PIECE = 1024 * 1024;
+const CONTENT_LOST =
+  'the part of this file already streamed to the grid could not be read back (too few intact shares are ' +
+  'left), so the file cannot be committed';
 /** A file's first bytes are always written before write() resolves (see canWriteBehind). */
 const WRITE_BEHIND_AFTER = 1024 * 1024;
 /** Ciphertext waiting for the disk, per spool, before write() waits for the disk again. */
@@ -95,6 +101,8 @@ export class EncryptedSpool {
   private behind = 0;
   /** Contiguous bytes written behind and not yet handed to `disk` (see writeBehind). */
   private pending: { offset: number; buffer: Uint8Array; length: number } | undefined;
+  /** Content from here to the size is held elsewhere until `restore` (see withhold). */
+  private withheldFrom: number | undefined;
   private destroying: Promise<void> | undefined;
 
   private constructor(
@@ -132,6 +140,11 @@ export class EncryptedSpool {
     return this.written;
   }
 
+  /** Some of the content is held elsewhere (see withhold). */
+  get withholding(): boolean {
+    return this.withheldFrom !== undefined;
+  }
+
   /** Number of data extents (for tests and diagnostics: stays small under merging). */
   get extentCount(): number {
     return this.live.count;
@@ -146,6 +159,8 @@ export class EncryptedSpool {
     const failure = this.refuse() ?? badOffset(offset, 'offset');
     if (failure) return Promise.reject(failure);
     return this.ops.run(() => {
+      if (this.withheldFrom !== undefined && offset + data.length > this.withheldFrom)
+        return Promise.reject(withheldError());
       if (this.canWriteBehind(offset, data.length)) {
         this.writeBehind(offset, data);
         return Promise.resolve();
@@ -168,6 +183,7 @@ export class EncryptedSpool {
       this.assertOpen();
       const end = Math.min(offset + length, this.logicalSize);
       if (offset >= end) return new Uint8Array(0);
+      if (this.withheldFrom !== undefined && end > this.withheldFrom) throw withheldError();
       // Waits holding `ops` only: the size and the live set cannot change under us meanwhile.
       await this.waitFor(() => this.readiness(offset, end));
       return this.toDisk(async () => {
@@ -185,6 +201,7 @@ export class EncryptedSpool {
       this.toDisk(async () => {
         this.assertOpen();
         if (this.damage) throw this.damage;
+        if (this.withheldFrom !== undefined) throw withheldError();
         if (size < this.logicalSize) {
           // Forget the data past the end so a later extension reads zeros, not stale bytes. `used`
           // keeps those positions: their old ciphertext may be in someone's snapshot.
@@ -200,6 +217,66 @@ export class EncryptedSpool {
         this.notify();
       }),
     );
+  }
+
+  /**
+   * Appends [offset, offset + length) without taking its bytes: a streaming upload holds them
+   * (SequentialUploadFeed), and writing them here too doubled what an upload wrote to the disk.
+   * The size grows; nothing is encrypted or written. Until `restore` brings the bytes in, a read,
+   * write or size change that touches them rejects, so no reader ever gets zeros in their place.
+   * Only at the end of a file that has no existing content to fill in.
+   */
+  withhold(offset: number, length: number): Promise<void> {
+    const failure = this.refuse() ?? badOffset(offset, 'offset') ?? badOffset(length, 'length');
+    if (failure) return Promise.reject(failure);
+    return this.ops.run(() => {
+      this.assertOpen();
+      if (this.damage) throw this.damage;
+      if (offset !== this.logicalSize || this.fillState !== 'done')
+        throw new SpoolError('only bytes appended to a file with no content to fill in can be withheld');
+      if (length === 0) return Promise.resolve();
+      this.withheldFrom ??= offset;
+      this.logicalSize += length;
+      this.written += length;
+      this.notify();
+      return Promise.resolve();
+    });
+  }
+
+  /**
+   * Brings the withheld bytes in, asking `source` for them piece by piece. When the source
+   * fails, the content is lost: the spool is marked damaged (every later operation rejects with
+   * that error) and restore rejects with it.
+   */
+  restore(source: (offset: number, length: number) => Promise<Uint8Array>): Promise<void> {
+    const failure = this.refuse();
+    if (failure) return Promise.reject(failure);
+    return this.ops.run(async () => {
+      const from = this.withheldFrom;
+      if (from === undefined) return;
+      const end = this.logicalSize;
+      try {
+        for (let at = from; at < end;) {
+          const piece = await source(at, Math.min(RESTORE_PIECE, end - at));
+          if (piece.length === 0) throw new SpoolError(`no bytes at ${at} of the ${end} withheld`);
+          await this.toDisk(async () => {
+            this.assertOpen();
+            if (this.damage) throw this.damage;
+            await this.writeRange(at, piece);
+          });
+          at += piece.length;
+        }
+        this.withheldFrom = undefined;
+      } catch (err) {
+        // A status the client sees as it is: the text is ours, and says what happened.
+        const lost = new SftpError(SftpStatus.FAILURE, CONTENT_LOST);
+        lost.cause = err;
+        this.damage ??= lost;
+        this.withheldFrom = undefined;
+        this.notify();
+        throw this.damage;
+      }
+    });
   }
 
   /**
@@ -531,6 +608,10 @@ class SpareBuffers {
 const sealBuffers = new SpareBuffers(256 * 1024, 8);
 /** The staging runs of writes behind (see writeBehind), for the same reasons: a MiB each. */
 const stagingBuffers = new SpareBuffers(1024 * 1024, 8);
+
+function withheldError(): SpoolError {
+  return new SpoolError('these bytes are held by the streaming upload and were not brought back first');
+}
 
 function destroyedError(): SpoolError {
   return new SpoolError('the spool has been destroyed (file closed or abandoned)', { code: 'EBADF' });

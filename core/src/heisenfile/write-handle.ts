@@ -231,7 +231,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
 
   abandon(): void {
     this.abandoned = true;
-    void this.feed?.stop();
+    void this.feed?.discard();
   }
 
   rename(userpath: string, parent: Cap | undefined, childName: string | undefined): void {
@@ -314,7 +314,12 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
       await this.materialize();
       const spool = this.openSpool;
       if (offset >= spool.size) throw new SftpError(SftpStatus.EOF, 'read at or past the end of the file');
-      const data = await spool.read(offset, length);
+      // Bytes the stream took are not in the spool (see SequentialUploadFeed): it reads them back.
+      const feed = this.feed;
+      const data =
+        spool.withholding && feed !== undefined
+          ? await feed.read(offset, length)
+          : await spool.read(offset, length);
       this.context.activity.read(data.length);
       return data;
     });
@@ -333,6 +338,13 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
       const spool = this.openSpool;
       // APPEND: every chunk at the current end, whatever offset the client sent.
       const at = (this.flags & OpenFlags.APPEND) !== 0 ? spool.size : offset;
+      if (this.feed !== undefined && (await this.feed.take(at, data))) {
+        this.changed = true;
+        this.context.activity.wrote(data.length);
+        return;
+      }
+      // Any other write needs the bytes the stream holds in the spool first.
+      if (spool.withholding) await this.feed?.stop();
       await spool.write(at, data);
       // After the spool took the bytes: a failed write leaves the hasher behind the file, so the
       // commit falls back to hashing the spool.
@@ -379,9 +391,9 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
           throw new SftpError(SftpStatus.BAD_MESSAGE, 'new size is not a valid nonnegative integer');
         }
         await this.materialize();
+        await this.feed?.stop();
         await this.openSpool.setSize(attrs.size);
         this.hasher?.invalidate();
-        await this.feed?.stop();
         this.changed = true;
       }
       this.updateMetadata(attrs);
@@ -466,7 +478,7 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
    */
   private async release(): Promise<void> {
     this.releaseWanted = true;
-    await this.feed?.stop();
+    await this.feed?.discard();
     if (this.spoolReaders > 0) return;
     await this.spool?.destroy().catch(() => undefined);
   }
@@ -479,7 +491,14 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   readWhileCommitting(): { reader: FileReader; done: () => void } | undefined {
     const spool = this.spool;
     const state = this.context.activity.state;
-    if (!this.isClosed || this.abandoned || spool === undefined || this.adopted !== undefined)
+    // A spool that left bytes to the stream cannot answer: the reader waits for the commit.
+    if (
+      !this.isClosed ||
+      this.abandoned ||
+      spool === undefined ||
+      this.adopted !== undefined ||
+      spool.withholding
+    )
       return undefined;
     if (state !== 'closing' && state !== 'committing') return undefined;
     this.spoolReaders++;

@@ -20,6 +20,21 @@ export interface SegmentPipelineOptions {
   readonly depth: number;
   /** Called once a segment's blocks are written, with the plaintext bytes written so far. */
   readonly onWritten?: (plaintextBytes: number) => void;
+  /**
+   * Below `happy`, go on writing every dispatched segment to the shares left while at least k
+   * remain, instead of skipping the rest: the upload has failed all the same (`failed`, `drain`),
+   * but what it took can still be read back (StreamingUpload.readBack).
+   */
+  readonly keepReadable?: boolean;
+}
+
+/** What the pipeline wrote for one segment: enough to read it back and check it. */
+export interface CodedSegment {
+  /** Plaintext bytes of the segment. */
+  readonly length: number;
+  /** n × 32 bytes: the hash of each block. */
+  readonly blockHashes: Uint8Array;
+  readonly segmentHash: Uint8Array;
 }
 
 /**
@@ -32,9 +47,13 @@ export interface SegmentPipelineOptions {
 export class SegmentPipeline {
   private readonly slots: SlotPool;
   private writes: Promise<void> = Promise.resolve();
+  /** Nothing more is written (a write or a coding failed, or too few shares to read back). */
   private failure: { error: unknown } | undefined;
+  /** Below `happy` with `keepReadable`: the upload has failed, but writing goes on. */
+  private unhappy: { error: unknown } | undefined;
   private readonly segmentHashes: Uint8Array[] = [];
   private readonly blockHashesBySegment: Uint8Array[] = [];
+  private readonly segmentLengths: number[] = [];
   private plaintextWritten = 0;
   /** Where a slot's blocks start: 64-byte aligned, so copies into the slot go word by word (copyBytes). */
   private readonly blocksAt: number;
@@ -51,9 +70,18 @@ export class SegmentPipeline {
     this.slots = new SlotPool(this.blocksAt + n * (segmentSize / k), depth);
   }
 
-  /** Set once a write failed or the shares fell below `happy`: nothing more is written. */
+  /** Set once a write failed or the shares fell below `happy`. */
   get failed(): boolean {
-    return this.failure !== undefined;
+    return this.failure !== undefined || this.unhappy !== undefined;
+  }
+
+  /** Segment `index` as written to the shares; undefined when it was not (yet, or ever). */
+  codedSegment(index: number): CodedSegment | undefined {
+    const length = this.segmentLengths[index];
+    const blockHashes = this.blockHashesBySegment[index];
+    const segmentHash = this.segmentHashes[index];
+    if (length === undefined || blockHashes === undefined || segmentHash === undefined) return undefined;
+    return { length, blockHashes, segmentHash };
   }
 
   /** A slot whose first `segmentSize` bytes take the next segment's plaintext; waits while all are busy. */
@@ -92,8 +120,14 @@ export class SegmentPipeline {
 
   /** Waits for every dispatched segment to be written; throws the first failure. */
   async drain(): Promise<void> {
-    await this.writes;
-    if (this.failure !== undefined) throw this.failure.error;
+    await this.settle();
+    const failure = this.failure ?? this.unhappy;
+    if (failure !== undefined) throw failure.error;
+  }
+
+  /** Waits for every dispatched segment to be written or skipped, whatever happened. */
+  async settle(): Promise<void> {
+    await this.writes.catch(() => undefined);
   }
 
   /**
@@ -131,11 +165,18 @@ export class SegmentPipeline {
   ): Promise<void> {
     if (this.failure !== undefined) return;
     await this.fanout.writeAll((shnum) => blocks.subarray(shnum * blockSize, (shnum + 1) * blockSize));
-    ensureHappy(this.ctx, this.fanout);
+    // Recorded before the check below: the blocks are on every share still live.
     this.segmentHashes.push(hashes.segmentHash);
     this.blockHashesBySegment.push(hashes.blockHashes);
+    this.segmentLengths.push(length);
     this.plaintextWritten += length;
     this.options.onWritten?.(this.plaintextWritten);
+    try {
+      ensureHappy(this.ctx, this.fanout);
+    } catch (error) {
+      if (this.options.keepReadable !== true || this.fanout.live.length < this.options.k) throw error;
+      this.unhappy ??= { error };
+    }
   }
 }
 

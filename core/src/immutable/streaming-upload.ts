@@ -1,10 +1,13 @@
 import { chkAesKey, chkStorageIndex } from '../caps/derive.js';
+import { HASH_LENGTH } from '../crypto/hash.js';
 import type { GridContext } from '../grid/context.js';
+import { base32Encode } from '../util/base32.js';
 import { randomReadKey } from './convergence.js';
-import { fullSegmentSize, paramsFor } from './params.js';
+import { fullSegmentSize, paramsFor, roundUp } from './params.js';
+import { decodeSegment } from './segment-codec.js';
 import { SegmentPipeline, ensureHappy } from './segment-pipeline.js';
 import { CHK_HEADER_LENGTH, encodeChkHeader } from './share-layout.js';
-import { ShareFanout } from './share-writers.js';
+import { ShareFanout, type OutgoingShare } from './share-writers.js';
 import { uploadReport, type UploadReport } from './upload.js';
 import { copyBytes } from '../util/shared-copy.js';
 
@@ -32,7 +35,9 @@ export class StreamingUpload {
   private slot: Uint8Array | undefined;
   private filled = 0;
   private total = 0;
-  private state: 'open' | 'finishing' | 'done' | 'aborted' = 'open';
+  private state: 'open' | 'finishing' | 'failed' | 'done' | 'aborted' = 'open';
+  /** `finish` committed the shares (a failure after that leaves them for readBack; abort deletes them). */
+  private committed = false;
 
   private constructor(
     private readonly ctx: GridContext,
@@ -68,6 +73,7 @@ export class StreamingUpload {
       n,
       segmentSize,
       depth: STREAM_DEPTH,
+      keepReadable: true,
     });
     return new StreamingUpload(ctx, key, fanout, pipeline, segmentSize);
   }
@@ -75,6 +81,11 @@ export class StreamingUpload {
   /** Bytes appended so far. */
   get length(): number {
     return this.total;
+  }
+
+  /** Whether every share can be read back before it is committed (ShareWriter.readAt). */
+  get canReadBack(): boolean {
+    return this.fanout.shares.every((share) => share.writer?.readAt !== undefined);
   }
 
   /**
@@ -104,8 +115,89 @@ export class StreamingUpload {
   }
 
   /**
+   * The plaintext of [offset, offset + length), all of it appended before: what the workers coded
+   * is read back from the shares, each block checked against the hash computed when it was coded
+   * and the segment rebuilt from any k good ones; what is still in the slot being filled comes
+   * from there. For the spool that left these bytes to the stream (SequentialUploadFeed) and
+   * needs them after all. Works until `abort`, also after the upload or its finish failed, while
+   * k good shares of every segment remain; throws otherwise.
+   */
+  async readBack(offset: number, length: number): Promise<Uint8Array> {
+    if (this.state === 'aborted' || this.state === 'done')
+      throw new Error(`the streaming upload is ${this.state}`);
+    if (offset < 0 || length < 0 || offset + length > this.total)
+      throw new RangeError(`readBack ${offset}+${length} is past the ${this.total} bytes appended`);
+    await this.pipeline.settle();
+    const out = new Uint8Array(length);
+    const coded = this.total - this.filled; // bytes of the dispatched segments
+    for (let at = offset; at < offset + length;) {
+      const segment = Math.floor(at / this.segmentSize);
+      const start = segment * this.segmentSize;
+      const plain =
+        at >= coded ? (this.slot as Uint8Array).subarray(0, this.filled) : await this.readSegment(segment);
+      const take = Math.min(offset + length, start + plain.length) - at;
+      copyBytes(out, plain.subarray(at - start, at - start + take), at - offset);
+      at += take;
+    }
+    return out;
+  }
+
+  private async readSegment(segment: number): Promise<Uint8Array> {
+    const coded = this.pipeline.codedSegment(segment);
+    if (coded === undefined)
+      throw new Error(`segment ${segment} of the streaming upload never reached its shares`);
+    const { k, n } = this.ctx.encoding;
+    const blockSize = roundUp(coded.length, k) / k;
+    // Blocks sit back to back after the header; every segment before this one is a whole one.
+    const position = CHK_HEADER_LENGTH + segment * (this.segmentSize / k);
+    const blocks = new Array<Uint8Array | undefined>(n);
+    const expected = new Array<Uint8Array | undefined>(n);
+    await Promise.all(
+      this.fanout.shares.map(async (share) => {
+        const block = await this.readBlock(share, position, blockSize).catch(() => undefined);
+        if (block === undefined) return;
+        blocks[share.shnum] = block;
+        expected[share.shnum] = coded.blockHashes.subarray(
+          share.shnum * HASH_LENGTH,
+          (share.shnum + 1) * HASH_LENGTH,
+        );
+      }),
+    );
+    const decoded = decodeSegment({
+      blocks,
+      expectedBlockHashes: expected,
+      expectedSegmentHash: coded.segmentHash,
+      k,
+      n,
+      segmentLength: coded.length,
+      crypto: { aesKey: chkAesKey(this.key), iv: new Uint8Array(16), offset: segment * this.segmentSize },
+    });
+    if (!decoded.ok)
+      throw new Error(
+        `segment ${segment} of the streaming upload cannot be read back: fewer than ${k} of its shares are intact`,
+      );
+    return decoded.data;
+  }
+
+  /** A block from a share still being written, or from one that `finish` already committed. */
+  private async readBlock(
+    share: OutgoingShare,
+    position: number,
+    length: number,
+  ): Promise<Uint8Array | undefined> {
+    if (share.failed) return undefined;
+    const writer = share.writer;
+    if (writer?.readAt !== undefined) {
+      const bytes = await writer.readAt(position, length).catch(() => undefined);
+      if (bytes !== undefined) return bytes;
+    }
+    return share.node.readShare(base32Encode(chkStorageIndex(this.key)), share.shnum, position, length);
+  }
+
+  /**
    * The file ends here: codes the last segment, appends the hash lists and the UEB, writes the
    * real headers and commits every share. Needs at least `segmentSize` bytes (see the class).
+   * When it fails, what was written stays for `readBack` until the caller calls `abort`.
    */
   async finish(): Promise<UploadReport> {
     this.assertOpen();
@@ -122,11 +214,15 @@ export class StreamingUpload {
       await this.fanout.writeAtAll(0, (shnum) => encodeChkHeader({ shnum, params }));
       ensureHappy(this.ctx, this.fanout);
       await this.fanout.commitAll();
+      this.committed = true;
+      // Checked here rather than by uploadReport, which deletes the shares at once: readBack
+      // may still need them.
+      ensureHappy(this.ctx, this.fanout);
       const report = await uploadReport(this.ctx, this.fanout, this.key, params, ueb);
       this.state = 'done';
       return report;
     } catch (error) {
-      await this.abort();
+      this.state = 'failed';
       throw error;
     }
   }
@@ -139,6 +235,7 @@ export class StreamingUpload {
     this.slot = undefined;
     await this.pipeline.drain().catch(() => undefined);
     await this.fanout.abortAll();
+    if (this.committed) await this.fanout.deleteCommitted(chkStorageIndex(this.key));
   }
 
   private dispatchSlot(): void {

@@ -284,6 +284,29 @@ class LocalShareWriter implements ShareWriter {
     });
   }
 
+  readAt(offset: number, length: number): Promise<Uint8Array> {
+    if (this.state !== 'open') {
+      return Promise.reject(new StorageNodeError(this.host.id, `share writer is ${this.state}`));
+    }
+    const step = this.tail.then(async () => {
+      if (this.failure !== undefined) throw this.failure;
+      const written = this.file === undefined ? this.heldBytes : this.position;
+      if (offset < 0 || length < 0 || offset + length > written)
+        throw new RangeError(`readAt ${offset}+${length} is past the ${written} bytes written`);
+      if (this.file === undefined) return new Uint8Array(this.heldWhole().subarray(offset, offset + length));
+      const bytes = new Uint8Array(length);
+      const got = await readFullyInto(this.file.handle, offset, bytes);
+      if (got !== length)
+        throw new StorageNodeError(this.host.id, `share temp file ended after ${got} bytes`);
+      return bytes;
+    });
+    this.tail = step.then(
+      () => undefined,
+      () => undefined,
+    );
+    return step;
+  }
+
   /**
    * Runs one write after the earlier ones, so that even un-awaited calls land in call order at
    * the right offsets. A failed write fails the share and frees its space at once (after ENOSPC
@@ -446,7 +469,8 @@ export class LocalDirectoryNode implements StorageNode {
       installPacked: (si, shnum, bytes) => this.packs.put(si, shnum, bytes),
       openTemp: async (si, shnum) => {
         const temp = join(await this.scratchDir(), `${si}.${shnum}.${randomBase32(8)}.tmp`);
-        return { handle: await open(temp, 'wx'), temp };
+        // Readable too: a streaming upload may read its share back before commit (readAt).
+        return { handle: await open(temp, 'wx+'), temp };
       },
       forget: (writer) => this.writers.delete(writer),
     };

@@ -62,6 +62,16 @@ export class MemoryNode implements StorageNode {
       this.assertOpen();
       if (state !== 'open') throw new StorageNodeError(this.id, `share writer is ${state}`);
     };
+    const whole = (): Uint8Array => {
+      const data = new Uint8Array(size);
+      let at = 0;
+      for (const chunk of chunks) {
+        data.set(chunk, at);
+        at += chunk.byteLength;
+      }
+      for (const { offset, bytes } of overwrites) data.set(bytes, offset);
+      return data;
+    };
     return {
       write: async (chunk) => {
         await turn();
@@ -81,16 +91,17 @@ export class MemoryNode implements StorageNode {
           throw new RangeError('writeAt past the share end');
         overwrites.push({ offset, bytes: bytes.slice() });
       },
+      readAt: async (offset, length) => {
+        await turn();
+        assertWritable();
+        if (offset < 0 || length < 0 || offset + length > size)
+          throw new RangeError('readAt past the share end');
+        return whole().slice(offset, offset + length);
+      },
       commit: async () => {
         await turn();
         assertWritable();
-        const data = new Uint8Array(size);
-        let at = 0;
-        for (const chunk of chunks) {
-          data.set(chunk, at);
-          at += chunk.byteLength;
-        }
-        for (const { offset, bytes } of overwrites) data.set(bytes, offset);
+        const data = whole();
         chunks = [];
         overwrites = [];
         state = 'committed';

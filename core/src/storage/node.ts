@@ -37,6 +37,12 @@ export interface ShareWriter {
    * store streaming a multipart upload) leaves it out, and such uploads take the spool-first path.
    */
   writeAt?(offset: number, bytes: Uint8Array): Promise<void>;
+  /**
+   * Optional: reads back bytes written so far, after every earlier write, while the share is
+   * still open. A streaming upload reads a file's streamed content back from its shares when the
+   * file's spool, which left those bytes to the stream, needs them after all.
+   */
+  readAt?(offset: number, length: number): Promise<Uint8Array>;
   /** Makes the share durable and visible atomically (replacing any previous share). */
   commit(): Promise<void>;
   /** Drops everything written; safe to call after a failed write or twice. */

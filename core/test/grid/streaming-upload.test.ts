@@ -114,6 +114,81 @@ describe('StreamingUpload', () => {
     await expect(rest).rejects.toThrow(/reached only 3 distinct storage node\(s\) but 4 are required/);
   });
 
+  it('reads back what it took, from the shares and the slot, while k intact shares of each segment remain', async () => {
+    const { grid, nodes } = makeGrid({ maxSegmentSize: 1000, threads: 1 });
+    grids.push(grid);
+    const content = patternBytes(10_000, 9);
+    const upload = await grid.startStreamingUpload();
+    if (upload === undefined) throw new Error('in-memory nodes write in place');
+    await feed(upload, content.subarray(0, 4500), 317);
+    const ranges = [
+      [0, 10],
+      [990, 20],
+      [1000, 2997],
+      [3990, 510], // the last bytes are still in the slot, not coded yet
+      [0, 4500],
+    ] as const;
+    for (const [at, length] of ranges)
+      expect(sha256(await upload.readBack(at, length))).toBe(sha256(content.subarray(at, at + length)));
+    await expect(upload.readBack(4000, 501)).rejects.toThrow(/past the 4500 bytes appended/);
+
+    // Two nodes fail: below `happy`, so the upload fails, but three shares of every segment remain.
+    for (const node of nodes.slice(0, 2)) node.throwOnWrite = true;
+    const rest = feed(upload, content.subarray(4500), 500).then(() => upload.finish());
+    await expect(rest).rejects.toThrow(/reached only 3 distinct storage node\(s\) but 4 are required/);
+    const appended = upload.length;
+    expect(appended).toBeGreaterThan(4500);
+    expect(sha256(await upload.readBack(0, appended))).toBe(sha256(content.subarray(0, appended)));
+    // A third failure leaves two shares: a clear error, never wrong bytes.
+    for (const node of nodes) node.throwOnWrite = false;
+    nodes[2]!.garbage = true;
+    await expect(upload.readBack(0, 999)).rejects.toThrow(
+      /segment 0 .* fewer than 3 of its shares are intact/,
+    );
+    await upload.abort();
+    await expect(upload.readBack(0, 10)).rejects.toThrow(/aborted/);
+    expect(await storageIndexes(grid)).toEqual(new Set());
+  });
+
+  it('keeps the shares of a finish that failed at commit for readBack, until abort deletes them', async () => {
+    const { grid, nodes } = makeGrid({ maxSegmentSize: 1000, threads: 1 });
+    grids.push(grid);
+    const content = patternBytes(5_000, 15);
+    const upload = await grid.startStreamingUpload();
+    if (upload === undefined) throw new Error('in-memory nodes write in place');
+    expect(upload.canReadBack).toBe(true);
+    await feed(upload, content, 400);
+    for (const node of nodes.slice(3)) node.throwOnCommit = true;
+    await expect(upload.finish()).rejects.toThrow(
+      /reached only 3 distinct storage node\(s\) but 4 are required/,
+    );
+    // The three committed shares answer now: the writers are done with.
+    expect(sha256(await upload.readBack(0, content.length))).toBe(sha256(content));
+    await upload.abort();
+    expect(await storageIndexes(grid)).toEqual(new Set());
+    expect(nodes.map((node) => node.openWriters)).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('reads back from real share files being written on local nodes', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'grid-streaming-'));
+    dirs.push(root);
+    const nodes = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => LocalDirectoryNode.create(join(root, `node-${i}`))),
+    );
+    const grid = new Grid({ nodes, encoding: { k: 3, happy: 4, n: 5 }, threads: 1 });
+    grids.push(grid);
+    const content = patternBytes(3 * 1024 * 1024 + 777, 10);
+    const upload = await grid.startStreamingUpload();
+    if (upload === undefined) throw new Error('local nodes write in place');
+    await feed(upload, content, 255 * 1024);
+    expect(sha256(await upload.readBack(0, content.length))).toBe(sha256(content));
+    expect(sha256(await upload.readBack(1024 * 1024 - 5, 10))).toBe(
+      sha256(content.subarray(1024 * 1024 - 5, 1024 * 1024 + 5)),
+    );
+    const report = await upload.finish();
+    expect(sha256(await (await grid.openFile(report.cap)).read(0, content.length))).toBe(sha256(content));
+  });
+
   it('is not offered when a node cannot write in place', async () => {
     const { grid, nodes } = makeGrid();
     grids.push(grid);

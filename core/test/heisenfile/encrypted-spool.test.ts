@@ -484,6 +484,62 @@ describe('EncryptedSpool errors and destroy', () => {
   });
 });
 
+describe('EncryptedSpool withholding bytes held elsewhere', () => {
+  it('notes appended bytes without writing them, refuses to touch them, and takes them back on restore', async () => {
+    const spool = await newSpool();
+    const content = randomBytes(600 * KiB);
+    await spool.write(0, content.subarray(0, 100 * KiB));
+    await spool.withhold(100 * KiB, 200 * KiB);
+    await spool.withhold(300 * KiB, 300 * KiB);
+    expect(spool.size).toBe(600 * KiB);
+    expect(spool.withholding).toBe(true);
+    expect((await stat(spool.path)).size).toBe(100 * KiB);
+    // What the spool holds is readable; anything that touches the withheld bytes is refused.
+    expectBytes(await spool.read(10, 100 * KiB - 10), content.subarray(10, 100 * KiB));
+    await expect(spool.read(100 * KiB - 1, 2)).rejects.toThrow(/held by the streaming upload/);
+    await expect(spool.write(599 * KiB, content.subarray(0, 10))).rejects.toThrow(
+      /held by the streaming upload/,
+    );
+    await expect(spool.write(700 * KiB, content.subarray(0, 10))).rejects.toThrow(
+      /held by the streaming upload/,
+    );
+    await expect(spool.setSize(50 * KiB)).rejects.toThrow(/held by the streaming upload/);
+    await expect(collect(spool.stream())).rejects.toThrow(/held by the streaming upload/);
+    await expect(spool.withhold(10, 10)).rejects.toThrow(/only bytes appended/);
+    // A write before the withheld bytes is still the spool's.
+    await spool.write(0, content.subarray(0, 10));
+
+    const asked: Array<[number, number]> = [];
+    await spool.restore((offset, length) => {
+      asked.push([offset, length]);
+      return Promise.resolve(content.subarray(offset, offset + length));
+    });
+    expect(spool.withholding).toBe(false);
+    expect(asked).toEqual([[100 * KiB, 500 * KiB]]);
+    expectBytes(await collect(spool.stream()), content);
+    // Everything works as usual again.
+    await spool.setSize(50 * KiB);
+    expectBytes(await collect(spool.stream()), content.subarray(0, 50 * KiB));
+  });
+
+  it('a restore whose source fails loses the content clearly: every later operation rejects', async () => {
+    const spool = await newSpool();
+    await spool.write(0, pattern(10 * KiB));
+    await spool.withhold(10 * KiB, 3 * 1024 * KiB);
+    let calls = 0;
+    const failing = spool.restore(() =>
+      ++calls === 2
+        ? Promise.reject(new Error('two shares left'))
+        : Promise.resolve(new Uint8Array(1024 * KiB)),
+    );
+    await expect(failing).rejects.toThrow(/could not be read back \(too few intact shares/);
+    expect(spool.withholding).toBe(false);
+    await expect(spool.read(0, 10)).rejects.toThrow(/could not be read back/);
+    await expect(spool.write(0, pattern(10))).rejects.toThrow(/could not be read back/);
+    await expect(collect(spool.stream())).rejects.toThrow(/could not be read back/);
+  });
+});
+
 describe('EncryptedSpool against an in-memory model', () => {
   type Op =
     | { kind: 'write'; offset: number; length: number; seed: number }

@@ -1,6 +1,8 @@
 // A file written from start to end is streamed into the grid while it is written (DESIGN §3,
 // SequentialUploadFeed): its CLOSE finishes that upload instead of uploading the spool. Any other
 // way of changing the file falls back to the spool, and a stream that is given up leaves no share.
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SftpStatus } from '../../src/vfs/sftp-status.js';
 import type { Grid } from '../../src/grid/grid.js';
@@ -12,6 +14,7 @@ import {
   expectSameBytes,
   expectStatus,
   pattern,
+  readFile,
   useSessionHarness,
   type Harness,
 } from './session-harness.js';
@@ -51,6 +54,13 @@ async function storageIndexes(h: Harness): Promise<Set<string>> {
   return found;
 }
 
+/** Bytes the spool files hold on disk now (allocated blocks: the streamed bytes leave holes). */
+async function spoolBytesOnDisk(h: Harness): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(h.spoolDir)) total += (await stat(join(h.spoolDir, name))).blocks * 512;
+  return total;
+}
+
 async function writeInPieces(file: SessionFileHandle, content: Uint8Array, from = 0, piece = 255 * 1024) {
   for (let at = from; at < content.length; at += piece)
     await file.write(at, content.subarray(at, Math.min(content.length, at + piece)));
@@ -73,6 +83,95 @@ describe('streaming a file into the grid while it is written', () => {
     const cap = await h.capAt('big');
     if (cap?.kind !== 'chk-read') throw new Error('expected a CHK file');
     expect((await h.grid.verify(cap)).intact).toBe(true);
+  });
+
+  it('leaves the streamed bytes out of the spool file, and reads them back from the stream', async () => {
+    const h = await make();
+    const seen = watchUploads(h.grid);
+    const content = pattern(4 * MiB + 99, 11);
+    const file = await h.session().open('/lean', WRITE | READ | CREAT | TRUNC, {});
+    await writeInPieces(file, content);
+    // The spool wrote what came before the stream started (a segment and one WRITE) and nothing since.
+    expect(await spoolBytesOnDisk(h)).toBeLessThanOrEqual(h.grid.fullSegmentSize + 255 * 1024 + 4096);
+    // Reads of every part: the first segment, later ones, across boundaries, the unsent tail.
+    for (const [at, length] of [
+      [0, 100],
+      [MiB - 3, 7],
+      [2 * MiB + 12_345, 300_000],
+      [4 * MiB - 10, 200],
+      [0, 4 * MiB + 99],
+    ] as const)
+      expectSameBytes(
+        await file.read(at, length),
+        content.subarray(at, Math.min(content.length, at + length)),
+      );
+    await file.close();
+    expect(seen).toEqual({ spooled: 0, streamed: 1, finished: 1 });
+    expectSameBytes((await h.content('lean')) ?? new Uint8Array(), content);
+  });
+
+  it('still streams to nodes that cannot read back, with every byte in the spool as well', async () => {
+    const h = await make();
+    const seen = watchUploads(h.grid);
+    h.nodes[2]!.writeOnly = true;
+    const content = pattern(3 * MiB + 5, 16);
+    const file = await h.session().open('/copied', WRITE | READ | CREAT | TRUNC, {});
+    await writeInPieces(file, content);
+    // Well past what came before the stream (the last MiBs written behind may still be on their way).
+    expect(await spoolBytesOnDisk(h)).toBeGreaterThanOrEqual(2 * MiB);
+    expectSameBytes(await file.read(2 * MiB, 100), content.subarray(2 * MiB, 2 * MiB + 100));
+    await file.close();
+    expect(seen).toEqual({ spooled: 0, streamed: 1, finished: 1 });
+    expectSameBytes((await h.content('copied')) ?? new Uint8Array(), content);
+  });
+
+  it('makes a reader of the just-closed file wait for the commit, since its spool lacks the streamed bytes', async () => {
+    const h = await make();
+    const session = h.session();
+    const content = pattern(3 * MiB + 7, 14);
+    const file = await session.open('/fresh', WRITE | CREAT | TRUNC, {});
+    await writeInPieces(file, content);
+    // Slow nodes keep the commit running while the reader arrives (sshfs reads back at once).
+    for (const node of h.nodes) node.delayMs = 5;
+    const closing = file.close();
+    const [, read] = await Promise.all([closing, readFile(h.session(), '/fresh')]);
+    expectSameBytes(read, content);
+  });
+
+  it('brings the streamed bytes back when the stream cannot finish: the failed commit is kept and its retry succeeds', async () => {
+    const h = await make();
+    const seen = watchUploads(h.grid);
+    const content = pattern(2 * MiB + 1, 12);
+    const file = await h.session().open('/retried', WRITE | CREAT | TRUNC, {});
+    await writeInPieces(file, content);
+    // Two nodes fail now: the stream's finish falls below `happy`, and so does the spool's upload.
+    for (const node of h.nodes.slice(0, 2)) node.throwOnWrite = true;
+    await expectStatus(file.close(), SftpStatus.FAILURE);
+    expect(seen.finished).toBe(0);
+    expect(h.nodes.map((node) => node.openWriters)).toEqual([0, 0, 0, 0, 0]);
+    const snapshot = h.activity.snapshot().find((s) => s.id === file.id);
+    expect(snapshot?.retryable).toBe(true);
+    for (const node of h.nodes) node.throwOnWrite = false;
+    await h.activity.retry(file.id);
+    expect(h.activity.snapshot().find((s) => s.id === file.id)?.state).toBe('committed');
+    expectSameBytes((await h.content('retried')) ?? new Uint8Array(), content);
+  });
+
+  it('fails the file clearly when the stream loses more shares than it can rebuild from', async () => {
+    const h = await make();
+    const before = await storageIndexes(h);
+    const content = pattern(3 * MiB, 13);
+    const file = await h.session().open('/lost', WRITE | CREAT | TRUNC, {});
+    await writeInPieces(file, content.subarray(0, 1536 * 1024));
+    // Three of five nodes fail at once: two shares are left of each segment, and k is 3.
+    for (const node of h.nodes.slice(0, 3)) node.throwOnWrite = true;
+    const error = await expectStatus(writeInPieces(file, content, 1536 * 1024), SftpStatus.FAILURE);
+    expect(error.message).toMatch(/already streamed to the grid could not be read back/);
+    for (const node of h.nodes) node.throwOnWrite = false;
+    await expectStatus(file.close(), SftpStatus.FAILURE);
+    expect(await h.capAt('lost')).toBeUndefined();
+    expect(await storageIndexes(h)).toEqual(before);
+    expect(h.nodes.map((node) => node.openWriters)).toEqual([0, 0, 0, 0, 0]);
   });
 
   it('does not stream a file smaller than one segment', async () => {

@@ -10,6 +10,8 @@
  *                 (the asked length unless the read ran past the end, so EOF still looks right)
  *   delayMs       every call waits this long first (slow node, timeouts, ordering)
  *   appendOnly    share writers handed out from now on have no writeAt (like an object store)
+ *   writeOnly     share writers handed out from now on have no readAt (cannot read back)
+ *   throwOnCommit ShareWriter.commit throws (the share's writes went through)
  *
  * openWriters counts share writers neither committed nor aborted: a test can see an upload that
  * was given up without being aborted (its temp files would stay on a real node).
@@ -37,6 +39,8 @@ export class FaultyNode implements StorageNode {
   garbage = false;
   delayMs = 0;
   appendOnly = false;
+  writeOnly = false;
+  throwOnCommit = false;
   openWriters = 0;
 
   constructor(readonly inner: StorageNode) {}
@@ -56,6 +60,7 @@ export class FaultyNode implements StorageNode {
   async createShare(si: StorageIndexText, shnum: number): Promise<ShareWriter> {
     await this.enter('write');
     const writer = await this.inner.createShare(si, shnum);
+    const readAt = writer.readAt?.bind(writer);
     this.openWriters++;
     let open = true;
     const settle = (): void => {
@@ -75,8 +80,18 @@ export class FaultyNode implements StorageNode {
               await writer.writeAt?.(offset, bytes);
             },
           }),
+      ...(readAt === undefined || this.writeOnly
+        ? {}
+        : {
+            readAt: async (offset: number, length: number) => {
+              await this.enter('read');
+              const bytes = await readAt(offset, length);
+              return this.garbage ? new Uint8Array(randomBytes(bytes.byteLength)) : bytes;
+            },
+          }),
       commit: async () => {
         await this.enter('write');
+        if (this.throwOnCommit) throw new StorageNodeError(this.id, 'commit failed (simulated fault)');
         await writer.commit();
         settle();
       },

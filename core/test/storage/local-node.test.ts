@@ -85,6 +85,24 @@ describe('LocalDirectoryNode', () => {
     expect((await node.space()).usedBytes).toBe(data.length);
   });
 
+  it('reads back what a writer wrote before its commit, held in memory or in its temp file', async () => {
+    const node = await create();
+    const si = newSi();
+    const data = randomBytes(2 * MiB);
+    const writer = await node.createShare(si, 1);
+    if (writer.readAt === undefined) throw new Error('local writers read back');
+    await writer.write(data.subarray(0, 100));
+    expect(await writer.readAt(10, 50)).toEqual(new Uint8Array(data.subarray(10, 60)));
+    // Not awaited: the read runs after the writes queued before it.
+    void writer.write(data.subarray(100, MiB));
+    void writer.writeAt?.(0, data.subarray(2 * MiB - 10));
+    const expected = Buffer.concat([data.subarray(2 * MiB - 10), data.subarray(10, MiB)]);
+    expect(Buffer.from(await writer.readAt(0, MiB)).equals(expected)).toBe(true);
+    await expect(writer.readAt(MiB - 5, 10)).rejects.toBeInstanceOf(RangeError);
+    await writer.commit();
+    await expect(writer.readAt(0, 10)).rejects.toThrow(/committed/);
+  });
+
   it('keeps its id, shares and usage across close and reopen', async () => {
     const node = await create();
     const si = newSi();
