@@ -64,7 +64,9 @@ export class SequentialUploadFeed {
    */
   async take(offset: number, data: Uint8Array): Promise<boolean> {
     const upload = this.upload;
-    if (upload === undefined || this.stopped || offset !== this.length || !upload.canReadBack) return false;
+    if (upload === undefined || this.stopped || !upload.canReadBack) return false;
+    // The next append of both: the stream's end and the spool's (withhold takes only that).
+    if (offset !== this.length || offset !== this.spool.size) return false;
     try {
       await upload.append(data);
     } catch {
