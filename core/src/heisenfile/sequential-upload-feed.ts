@@ -2,6 +2,7 @@ import type { Grid } from '../grid/grid.js';
 import type { StreamingUpload } from '../immutable/streaming-upload.js';
 import type { UploadReport } from '../immutable/upload.js';
 import type { EncryptedSpool } from './encrypted-spool.js';
+import { SftpError, SftpStatus } from '../vfs/sftp-status.js';
 
 /** Bytes read back from the spool per step when a stream starts. */
 const CATCH_UP_PIECE = 256 * 1024;
@@ -44,6 +45,8 @@ const CATCH_UP_PIECE = 256 * 1024;
  */
 export class SequentialUploadFeed {
   private upload: StreamingUpload | undefined;
+  /** What a finished stream stored: a retried commit (the link failed) links it again. */
+  private finished: { size: number; report: UploadReport } | undefined;
   private length = 0;
   private stopped = false;
 
@@ -84,10 +87,17 @@ export class SequentialUploadFeed {
    * While the spool withholds bytes: reads the file's content, all of which the stream holds
    * (from its shares and its slot), so that reading an open file does not end its stream.
    */
-  read(offset: number, length: number): Promise<Uint8Array> {
+  async read(offset: number, length: number): Promise<Uint8Array> {
     const upload = this.upload;
-    if (upload === undefined) return Promise.reject(new Error('the file is not streaming'));
-    return upload.readBack(offset, Math.max(0, Math.min(length, this.length - offset)));
+    if (upload === undefined) throw new Error('the file is not streaming');
+    try {
+      return await upload.readBack(offset, Math.max(0, Math.min(length, this.length - offset)));
+    } catch {
+      throw new SftpError(
+        SftpStatus.FAILURE,
+        'this part of the file is already in the grid and could not be read back (too few intact shares)',
+      );
+    }
   }
 
   /**
@@ -134,9 +144,13 @@ export class SequentialUploadFeed {
 
   /**
    * At close: the finished upload when the stream holds exactly the file's `size` bytes, else
-   * undefined (and the stream, if any, is discarded). Used once: a retry uploads the spool.
+   * undefined (and the stream, if any, is discarded, its bytes back in the spool). A retry of a
+   * commit whose link failed gets the same upload again; one whose stream failed uploads the
+   * spool.
    */
   async finish(size: number): Promise<UploadReport | undefined> {
+    // The spool never got the streamed bytes back, so a retry has only this to link.
+    if (this.finished?.size === size) return this.finished.report;
     const upload = this.upload;
     // A stream starts only at one whole segment, so it is always long enough to finish.
     if (upload === undefined || this.stopped || this.length !== size) {
@@ -146,7 +160,9 @@ export class SequentialUploadFeed {
     this.upload = undefined;
     this.stopped = true;
     try {
-      return await upload.finish();
+      const report = await upload.finish();
+      this.finished = { size, report };
+      return report;
     } catch {
       // The upload from the spool says what is wrong; it needs the bytes the stream holds.
       await this.spool

@@ -230,8 +230,9 @@ export class WriteHandle implements SessionFileHandle, Heisenfile {
   // ----- Heisenfile
 
   abandon(): void {
+    // The stream is discarded at close (release), not here: the handle still answers reads and
+    // writes until then, and a spool that withholds bytes needs the stream for them.
     this.abandoned = true;
-    void this.feed?.discard();
   }
 
   rename(userpath: string, parent: Cap | undefined, childName: string | undefined): void {

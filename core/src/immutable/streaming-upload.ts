@@ -38,6 +38,8 @@ export class StreamingUpload {
   private state: 'open' | 'finishing' | 'failed' | 'done' | 'aborted' = 'open';
   /** `finish` committed the shares (a failure after that leaves them for readBack; abort deletes them). */
   private committed = false;
+  /** The last segment read back: a restore's pieces do not line up with segments. */
+  private lastRead: { segment: number; plain: Uint8Array } | undefined;
 
   private constructor(
     private readonly ctx: GridContext,
@@ -134,12 +136,19 @@ export class StreamingUpload {
       const segment = Math.floor(at / this.segmentSize);
       const start = segment * this.segmentSize;
       const plain =
-        at >= coded ? (this.slot as Uint8Array).subarray(0, this.filled) : await this.readSegment(segment);
+        at >= coded ? (this.slot as Uint8Array).subarray(0, this.filled) : await this.segmentPlain(segment);
       const take = Math.min(offset + length, start + plain.length) - at;
       copyBytes(out, plain.subarray(at - start, at - start + take), at - offset);
       at += take;
     }
     return out;
+  }
+
+  private async segmentPlain(segment: number): Promise<Uint8Array> {
+    if (this.lastRead?.segment === segment) return this.lastRead.plain;
+    const plain = await this.readSegment(segment);
+    this.lastRead = { segment, plain };
+    return plain;
   }
 
   private async readSegment(segment: number): Promise<Uint8Array> {
@@ -163,20 +172,34 @@ export class StreamingUpload {
         );
       }),
     );
-    const decoded = decodeSegment({
-      blocks,
-      expectedBlockHashes: expected,
-      expectedSegmentHash: coded.segmentHash,
-      k,
-      n,
-      segmentLength: coded.length,
-      crypto: { aesKey: chkAesKey(this.key), iv: new Uint8Array(16), offset: segment * this.segmentSize },
-    });
-    if (!decoded.ok)
-      throw new Error(
-        `segment ${segment} of the streaming upload cannot be read back: fewer than ${k} of its shares are intact`,
-      );
-    return decoded.data;
+    const crypto = {
+      aesKey: chkAesKey(this.key),
+      iv: new Uint8Array(16),
+      offset: segment * this.segmentSize,
+    };
+    // A block that fails its hash is dropped and the segment decoded from the others.
+    for (;;) {
+      const decoded = decodeSegment({
+        blocks,
+        expectedBlockHashes: expected,
+        expectedSegmentHash: coded.segmentHash,
+        k,
+        n,
+        segmentLength: coded.length,
+        crypto,
+      });
+      if (decoded.ok) return decoded.data;
+      if (decoded.badBlocks.length === 0)
+        throw new Error(
+          `segment ${segment} of the streaming upload cannot be read back: ${
+            decoded.segmentMismatch ? 'its blocks disagree' : `fewer than ${k} of its shares are intact`
+          }`,
+        );
+      for (const bad of decoded.badBlocks) {
+        blocks[bad] = undefined;
+        expected[bad] = undefined;
+      }
+    }
   }
 
   /** A block from a share still being written, or from one that `finish` already committed. */

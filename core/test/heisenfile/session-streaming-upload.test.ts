@@ -157,6 +157,59 @@ describe('streaming a file into the grid while it is written', () => {
     expectSameBytes((await h.content('retried')) ?? new Uint8Array(), content);
   });
 
+  it('links the finished stream again when the retry of a commit whose link failed runs', async () => {
+    const h = await make();
+    const seen = watchUploads(h.grid);
+    const content = pattern(2 * MiB + 3, 17);
+    const file = await h.session().open('/relinked', WRITE | CREAT | TRUNC, {});
+    await writeInPieces(file, content);
+    const addChild = h.grid.addChild.bind(h.grid);
+    h.grid.addChild = () => Promise.reject(new Error('directory unreachable (simulated)'));
+    await expectStatus(file.close(), SftpStatus.FAILURE);
+    expect(seen).toEqual({ spooled: 0, streamed: 1, finished: 1 });
+    h.grid.addChild = addChild;
+    await h.activity.retry(file.id);
+    expect(h.activity.snapshot().find((s) => s.id === file.id)?.state).toBe('committed');
+    // The retry linked what the stream stored: nothing was uploaded a second time.
+    expect(seen).toEqual({ spooled: 0, streamed: 1, finished: 1 });
+    expectSameBytes((await h.content('relinked')) ?? new Uint8Array(), content);
+  });
+
+  it('keeps answering reads and writes of a streaming file removed by another session, until its close', async () => {
+    const h = await make();
+    const before = await storageIndexes(h);
+    const content = pattern(3 * MiB, 18);
+    const file = await h.session().open('/removed', WRITE | READ | CREAT | TRUNC, {});
+    await writeInPieces(file, content.subarray(0, 2 * MiB));
+    await h.session().remove('/removed');
+    expectSameBytes(await file.read(MiB, 1000), content.subarray(MiB, MiB + 1000));
+    await writeInPieces(file, content, 2 * MiB);
+    await file.write(10, content.subarray(10, 20)); // not an append: the spool takes the bytes back
+    expectSameBytes(await file.read(0, 3 * MiB), content);
+    await file.close();
+    expect(await h.capAt('removed')).toBeUndefined();
+    expect(await storageIndexes(h)).toEqual(before);
+    expect(h.nodes.map((node) => node.openWriters)).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('reads the streamed bytes back past a node that returns garbage, and fails a read clearly when it cannot', async () => {
+    const h = await make();
+    const content = pattern(3 * MiB + 11, 19);
+    const file = await h.session().open('/noisy', WRITE | READ | CREAT | TRUNC, {});
+    await writeInPieces(file, content);
+    h.nodes[1]!.garbage = true;
+    expectSameBytes(await file.read(0, content.length), content);
+    // Three nodes that cannot be read: that read fails clearly, and the file goes on.
+    for (const node of h.nodes.slice(2)) node.throwOnRead = true;
+    const error = await expectStatus(file.read(0, 10), SftpStatus.FAILURE);
+    expect(error.message).toMatch(/already in the grid and could not be read back/);
+    for (const node of h.nodes) node.throwOnRead = false;
+    await file.fsync(); // brings every streamed byte back into the spool, and commits from it
+    h.nodes[1]!.garbage = false;
+    await file.close();
+    expectSameBytes((await h.content('noisy')) ?? new Uint8Array(), content);
+  });
+
   it('fails the file clearly when the stream loses more shares than it can rebuild from', async () => {
     const h = await make();
     const before = await storageIndexes(h);
