@@ -102,12 +102,18 @@ function isNoSuchChild(error: unknown): boolean {
   return error instanceof DirectoryError && error.code === 'no-such-child';
 }
 
-export async function makeHarness(): Promise<Harness> {
+/** `maxSegmentSize`: small segments make files stream into the grid after a few bytes. */
+export async function makeHarness(options: { maxSegmentSize?: number } = {}): Promise<Harness> {
   const nodes = Array.from(
     { length: 5 },
     (_, i) => new FaultyNode(new MemoryNode({ id: `node-${i}`, capacityBytes: NODE_CAPACITY })),
   );
-  const grid = new Grid({ nodes, encoding: { k: 3, happy: 4, n: 5 }, threads: 0 });
+  const grid = new Grid({
+    nodes,
+    encoding: { k: 3, happy: 4, n: 5 },
+    threads: 0,
+    ...(options.maxSegmentSize === undefined ? {} : { maxSegmentSize: options.maxSegmentSize }),
+  });
   const heisenfiles = new HeisenfileRegistry();
   const activity = new ActivityRegistry();
   const spoolDir = await mkdtemp(join(tmpdir(), 'grid-session-test-'));
