@@ -67,7 +67,7 @@ export class SequentialUploadFeed {
    */
   async take(offset: number, data: Uint8Array): Promise<boolean> {
     const upload = this.upload;
-    if (upload === undefined || this.stopped || !upload.canReadBack) return false;
+    if (upload === undefined || !upload.canReadBack) return false;
     // The next append of both: the stream's end and the spool's (withhold takes only that).
     if (offset !== this.length || offset !== this.spool.size) return false;
     try {
@@ -126,7 +126,11 @@ export class SequentialUploadFeed {
     this.stopped = true;
     const upload = this.upload;
     this.upload = undefined;
-    if (upload === undefined) return;
+    if (upload !== undefined) await this.bringBack(upload);
+  }
+
+  /** Restores the withheld bytes from `upload`, then discards it, whether that worked or not. */
+  private async bringBack(upload: StreamingUpload): Promise<void> {
     try {
       await this.spool.restore((offset, length) => upload.readBack(offset, length));
     } finally {
@@ -165,10 +169,7 @@ export class SequentialUploadFeed {
       return report;
     } catch {
       // The upload from the spool says what is wrong; it needs the bytes the stream holds.
-      await this.spool
-        .restore((offset, length) => upload.readBack(offset, length))
-        .catch(() => undefined) // the spool is damaged now: its upload reports that
-        .finally(() => upload.abort());
+      await this.bringBack(upload).catch(() => undefined); // damaged spool: its upload says so
       return undefined;
     }
   }

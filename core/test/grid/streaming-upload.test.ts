@@ -23,6 +23,19 @@ async function feed(upload: StreamingUpload, content: Uint8Array, piece: number)
     await upload.append(content.subarray(at, Math.min(content.length, at + piece)));
 }
 
+/** In-memory nodes and segments of 999 bytes (a multiple of k), the grid closed after the test. */
+function smallGrid(threads?: number): ReturnType<typeof makeGrid> {
+  const made = makeGrid({ maxSegmentSize: 1000, ...(threads === undefined ? {} : { threads }) });
+  grids.push(made.grid);
+  return made;
+}
+
+async function startStream(grid: Grid): Promise<StreamingUpload> {
+  const upload = await grid.startStreamingUpload();
+  if (upload === undefined) throw new Error('these nodes write in place: a stream must be offered');
+  return upload;
+}
+
 async function storageIndexes(grid: Grid): Promise<Set<string>> {
   const found = new Set<string>();
   for (const node of grid.nodes) for await (const si of node.listStorageIndexes()) found.add(si);
@@ -32,14 +45,12 @@ async function storageIndexes(grid: Grid): Promise<Set<string>> {
 describe('StreamingUpload', () => {
   it('stores a file that reads back and verifies, whatever its size past one segment', async () => {
     // A small segment size so that sizes around segment boundaries are cheap; 999 is a multiple of k.
-    const { grid } = makeGrid({ maxSegmentSize: 1000, threads: 1 });
-    grids.push(grid);
+    const { grid } = smallGrid(1);
     const segment = grid.fullSegmentSize;
     expect(segment).toBe(999);
     for (const size of [segment, segment + 1, 2 * segment, 2 * segment + 1, 7 * segment - 5, 20_000]) {
       const content = patternBytes(size, size);
-      const upload = await grid.startStreamingUpload();
-      if (upload === undefined) throw new Error('in-memory nodes write in place');
+      const upload = await startStream(grid);
       await feed(upload, content, 317);
       expect(upload.length).toBe(size);
       const report = await upload.finish();
@@ -61,8 +72,7 @@ describe('StreamingUpload', () => {
     const grid = new Grid({ nodes, encoding: { k: 3, happy: 4, n: 5 }, threads: 1 });
     grids.push(grid);
     const content = patternBytes(3 * 1024 * 1024 + 12_345, 5);
-    const upload = await grid.startStreamingUpload();
-    if (upload === undefined) throw new Error('local nodes write in place');
+    const upload = await startStream(grid);
     await feed(upload, content, 255 * 1024);
     expect(sha256(await upload.readBack(0, content.length))).toBe(sha256(content));
     const edge = 1024 * 1024 - 5; // across the first segment boundary (1 MiB - 1, a multiple of 3)
@@ -72,8 +82,7 @@ describe('StreamingUpload', () => {
     expect((await grid.verify(report.cap)).intact).toBe(true);
 
     const before = await storageIndexes(grid);
-    const dropped = await grid.startStreamingUpload();
-    if (dropped === undefined) throw new Error('local nodes write in place');
+    const dropped = await startStream(grid);
     await feed(dropped, content.subarray(0, 2 * 1024 * 1024), 64 * 1024);
     await dropped.abort();
     expect(await storageIndexes(grid)).toEqual(before);
@@ -84,10 +93,8 @@ describe('StreamingUpload', () => {
   });
 
   it('refuses to finish below one segment, and to take bytes once aborted', async () => {
-    const { grid } = makeGrid({ maxSegmentSize: 1000 });
-    grids.push(grid);
-    const upload = await grid.startStreamingUpload();
-    if (upload === undefined) throw new Error('in-memory nodes write in place');
+    const { grid } = smallGrid();
+    const upload = await startStream(grid);
     await upload.append(patternBytes(998));
     await expect(upload.finish()).rejects.toThrow(/at least 999 bytes/);
     await upload.abort();
@@ -96,11 +103,9 @@ describe('StreamingUpload', () => {
   });
 
   it('survives a node that fails mid-stream while `happy` nodes remain, and fails clearly below', async () => {
-    const { grid, nodes } = makeGrid({ maxSegmentSize: 1000 });
-    grids.push(grid);
+    const { grid, nodes } = smallGrid();
     const content = patternBytes(10_000, 3);
-    const upload = await grid.startStreamingUpload();
-    if (upload === undefined) throw new Error('in-memory nodes write in place');
+    const upload = await startStream(grid);
     await feed(upload, content.subarray(0, 4000), 500);
     (nodes[1] as (typeof nodes)[number]).throwOnWrite = true;
     await feed(upload, content.subarray(4000), 500);
@@ -109,8 +114,7 @@ describe('StreamingUpload', () => {
     expect(report.problems.some((problem) => problem.nodeId === 'node-1')).toBe(true);
     expect(sha256(await (await grid.openFile(report.cap)).read(0, content.length))).toBe(sha256(content));
 
-    const failing = await grid.startStreamingUpload();
-    if (failing === undefined) throw new Error('in-memory nodes write in place');
+    const failing = await startStream(grid);
     await feed(failing, content.subarray(0, 3000), 500);
     (nodes[2] as (typeof nodes)[number]).throwOnWrite = true;
     const rest = feed(failing, content.subarray(3000), 500).then(() => failing.finish());
@@ -118,11 +122,9 @@ describe('StreamingUpload', () => {
   });
 
   it('reads back what it took, from the shares and the slot, while k intact shares of each segment remain', async () => {
-    const { grid, nodes } = makeGrid({ maxSegmentSize: 1000, threads: 1 });
-    grids.push(grid);
+    const { grid, nodes } = smallGrid(1);
     const content = patternBytes(10_000, 9);
-    const upload = await grid.startStreamingUpload();
-    if (upload === undefined) throw new Error('in-memory nodes write in place');
+    const upload = await startStream(grid);
     await feed(upload, content.subarray(0, 4500), 317);
     const ranges = [
       [0, 10],
@@ -154,11 +156,9 @@ describe('StreamingUpload', () => {
   });
 
   it('keeps the shares of a finish that failed at commit for readBack, until abort deletes them', async () => {
-    const { grid, nodes } = makeGrid({ maxSegmentSize: 1000, threads: 1 });
-    grids.push(grid);
+    const { grid, nodes } = smallGrid(1);
     const content = patternBytes(5_000, 15);
-    const upload = await grid.startStreamingUpload();
-    if (upload === undefined) throw new Error('in-memory nodes write in place');
+    const upload = await startStream(grid);
     expect(upload.canReadBack).toBe(true);
     await feed(upload, content, 400);
     for (const node of nodes.slice(3)) node.throwOnCommit = true;

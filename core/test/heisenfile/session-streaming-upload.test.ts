@@ -61,6 +61,13 @@ async function spoolBytesOnDisk(h: Harness): Promise<number> {
   return total;
 }
 
+/** The failed commit of `file` is kept for a retry, and the retry commits it. */
+async function expectRetryCommits(h: Harness, file: SessionFileHandle): Promise<void> {
+  expect(h.activity.snapshot().find((s) => s.id === file.id)?.retryable).toBe(true);
+  await h.activity.retry(file.id);
+  expect(h.activity.snapshot().find((s) => s.id === file.id)?.state).toBe('committed');
+}
+
 async function writeInPieces(file: SessionFileHandle, content: Uint8Array, from = 0, piece = 255 * 1024) {
   for (let at = from; at < content.length; at += piece)
     await file.write(at, content.subarray(at, Math.min(content.length, at + piece)));
@@ -149,11 +156,8 @@ describe('streaming a file into the grid while it is written', () => {
     await expectStatus(file.close(), SftpStatus.FAILURE);
     expect(seen.finished).toBe(0);
     expect(h.nodes.map((node) => node.openWriters)).toEqual([0, 0, 0, 0, 0]);
-    const snapshot = h.activity.snapshot().find((s) => s.id === file.id);
-    expect(snapshot?.retryable).toBe(true);
     for (const node of h.nodes) node.throwOnWrite = false;
-    await h.activity.retry(file.id);
-    expect(h.activity.snapshot().find((s) => s.id === file.id)?.state).toBe('committed');
+    await expectRetryCommits(h, file);
     expectSameBytes((await h.content('retried')) ?? new Uint8Array(), content);
   });
 
@@ -168,8 +172,7 @@ describe('streaming a file into the grid while it is written', () => {
     await expectStatus(file.close(), SftpStatus.FAILURE);
     expect(seen).toEqual({ spooled: 0, streamed: 1, finished: 1 });
     h.grid.addChild = addChild;
-    await h.activity.retry(file.id);
-    expect(h.activity.snapshot().find((s) => s.id === file.id)?.state).toBe('committed');
+    await expectRetryCommits(h, file);
     // The retry linked what the stream stored: nothing was uploaded a second time.
     expect(seen).toEqual({ spooled: 0, streamed: 1, finished: 1 });
     expectSameBytes((await h.content('relinked')) ?? new Uint8Array(), content);
