@@ -2,6 +2,7 @@
 // and the in-memory AES-256-CTR pass the put time is compared with.
 import { createCipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { nativeBlake3, wasmBlake3 } from '../../core/dist/crypto/blake3.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -49,6 +50,17 @@ function sha256Pass(totalBytes, chunkBytes) {
   ).seconds;
 }
 
+/** BLAKE3 hashes the grid's blocks and convergence chunks (core/src/crypto/blake3.ts). */
+function blake3Pass(implementation, totalBytes, chunkBytes) {
+  const state = implementation.create();
+  return timedUpdates(
+    totalBytes,
+    chunkBytes,
+    (chunk) => void state.update(chunk),
+    () => state.digest(),
+  ).seconds;
+}
+
 function hmacPass(totalBytes, chunkBytes) {
   const hmac = createHmac('sha256', randomBytes(32));
   return timedUpdates(
@@ -69,12 +81,24 @@ function bestOf(passes, pass) {
   return best;
 }
 
-export function runCryptoBench({ bytes = 256 * MiB, passes = 3, log = () => undefined } = {}) {
+export async function runCryptoBench({ bytes = 256 * MiB, passes = 3, log = () => undefined } = {}) {
+  const native = nativeBlake3();
+  const wasm = await wasmBlake3();
   const cases = [
     { name: 'AES-256-CTR, 64 KiB update() calls', pass: () => aesCtrPass(bytes, 64 * KiB) },
     { name: 'AES-256-CTR, 1 MiB update() calls', pass: () => aesCtrPass(bytes, MiB) },
     { name: 'SHA-256, 1 MiB update() calls', pass: () => sha256Pass(bytes, MiB) },
     { name: 'HMAC-SHA-256, 1 MiB update() calls', pass: () => hmacPass(bytes, MiB) },
+    ...(native === undefined
+      ? []
+      : [
+          { name: 'BLAKE3 (native addon), 1 MiB update() calls', pass: () => blake3Pass(native, bytes, MiB) },
+        ]),
+    // The fallback is slow: a quarter of the bytes keep the run short.
+    {
+      name: 'BLAKE3 (WebAssembly fallback), 1 MiB update() calls',
+      pass: () => blake3Pass(wasm, bytes / 4, MiB) * 4,
+    },
   ];
   return cases.map(({ name, pass }) => {
     log(`crypto: ${name}`);

@@ -133,8 +133,8 @@ async function main() {
   const info = machine();
   log(`${info.cores} cores, ${info.cpu}, node ${info.node}; file ${config.sizeMiB} MiB`);
 
-  await part('crypto', () => {
-    const result = runCryptoBench({ bytes: config.cryptoMiB * MiB, log });
+  await part('crypto', async () => {
+    const result = await runCryptoBench({ bytes: config.cryptoMiB * MiB, log });
     raw.crypto = result;
     for (const row of result) rows.push({ part: 'crypto (1 thread)', ...row });
   });

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { taggedHasher } from '../crypto/hash.js';
+import { bulkHash } from '../crypto/hash.js';
 import { merkleRoot } from '../merkle/hash-tree.js';
 import type { EncodingParams } from './params.js';
 
@@ -16,7 +16,7 @@ import type { EncodingParams } from './params.js';
 export const CONVERGENCE_CHUNK = 1024 * 1024;
 
 export function contentChunkHash(chunk: Uint8Array): Uint8Array {
-  return new Uint8Array(taggedHasher('content-chunk').update(chunk).digest());
+  return bulkHash('content-chunk', chunk);
 }
 
 export function convergentKey(

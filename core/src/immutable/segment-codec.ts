@@ -1,5 +1,5 @@
 import { aesCtrInto } from '../crypto/aes-ctr.js';
-import { HASH_LENGTH, taggedHasher } from '../crypto/hash.js';
+import { bulkHash, HASH_LENGTH, taggedHasher } from '../crypto/hash.js';
 import { createReedSolomon, type ReedSolomon } from '../erasure/index.js';
 import { bytesEqual } from '../util/bytes.js';
 import { copyBytes } from '../util/shared-copy.js';
@@ -26,7 +26,7 @@ function codecFor(k: number, n: number): ReedSolomon {
 }
 
 export function blockHash(block: Uint8Array): Uint8Array {
-  return new Uint8Array(taggedHasher('block').update(block).digest());
+  return bulkHash('block', block);
 }
 
 export function segmentHash(dataBlockHashes: Uint8Array): Uint8Array {
@@ -108,7 +108,7 @@ export function encodeSegment(input: EncodeSegmentInput): EncodedSegment {
 
 export function hashBlocks(blocks: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(blocks.length * HASH_LENGTH);
-  blocks.forEach((block, i) => out.set(taggedHasher('block').update(block).digest(), i * HASH_LENGTH));
+  blocks.forEach((block, i) => out.set(blockHash(block), i * HASH_LENGTH));
   return out;
 }
 

@@ -43,6 +43,8 @@ export class ShareBodyLayout {
 }
 
 const CHK_MAGIC = Buffer.from('GSCHKSH1');
+/** 2: block hashes are BLAKE3 (version 1 hashed them with SHA-256). */
+const CHK_VERSION = 2;
 export const CHK_HEADER_LENGTH = 64;
 
 export interface ChkShareHeader {
@@ -57,7 +59,7 @@ export function chkLayout(params: EncodingParams): ShareBodyLayout {
 export function encodeChkHeader({ shnum, params }: ChkShareHeader): Uint8Array {
   const out = Buffer.alloc(CHK_HEADER_LENGTH);
   CHK_MAGIC.copy(out, 0);
-  out.writeUInt8(1, 8);
+  out.writeUInt8(CHK_VERSION, 8);
   out.writeUInt16BE(shnum, 10);
   out.writeUInt16BE(params.k, 12);
   out.writeUInt16BE(params.n, 14);
@@ -74,7 +76,7 @@ export function encodeChkHeader({ shnum, params }: ChkShareHeader): Uint8Array {
 export function decodeChkHeader(bytes: Uint8Array): ChkShareHeader | undefined {
   if (bytes.length < CHK_HEADER_LENGTH) return undefined;
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, CHK_HEADER_LENGTH);
-  if (!buf.subarray(0, 8).equals(CHK_MAGIC) || buf.readUInt8(8) !== 1) return undefined;
+  if (!buf.subarray(0, 8).equals(CHK_MAGIC) || buf.readUInt8(8) !== CHK_VERSION) return undefined;
   // Reserved bytes must be zero, so that no byte of a share can change without being noticed.
   if (buf.readUInt8(9) !== 0 || buf.subarray(32).some((byte) => byte !== 0)) return undefined;
   const shnum = buf.readUInt16BE(10);

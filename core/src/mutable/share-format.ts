@@ -13,6 +13,8 @@ import { ShareBodyLayout } from '../immutable/share-layout.js';
  *   | 104 segment size, segments | 112 size | 120 public key | 152 signature | 216 body
  */
 const MAGIC = Buffer.from('GSMUTSH1');
+/** 2: block hashes are BLAKE3 (version 1 hashed them with SHA-256). */
+const FORMAT_VERSION = 2;
 export const MUTABLE_HEADER_LENGTH = 216;
 /** seq and share root: the bytes a test-and-set compares to detect a newer version. */
 export const VERSION_TEST_OFFSET = 16;
@@ -46,7 +48,7 @@ export function encodeMutableHeader(
 ): Uint8Array {
   const out = Buffer.alloc(MUTABLE_HEADER_LENGTH);
   MAGIC.copy(out, 0);
-  out.writeUInt8(1, 8);
+  out.writeUInt8(FORMAT_VERSION, 8);
   out.writeUInt16BE(shnum, 10);
   out.writeUInt16BE(version.params.k, 12);
   out.writeUInt16BE(version.params.n, 14);
@@ -76,7 +78,8 @@ export function decodeMutableHeader(
 ): DecodedMutableHeader | undefined {
   if (bytes.length < MUTABLE_HEADER_LENGTH) return undefined;
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, MUTABLE_HEADER_LENGTH);
-  if (!buf.subarray(0, 8).equals(MAGIC) || buf.readUInt8(8) !== 1 || buf.readUInt8(9) !== 0) return undefined;
+  if (!buf.subarray(0, 8).equals(MAGIC) || buf.readUInt8(8) !== FORMAT_VERSION || buf.readUInt8(9) !== 0)
+    return undefined;
   const shnum = buf.readUInt16BE(10);
   const k = buf.readUInt16BE(12);
   const n = buf.readUInt16BE(14);

@@ -23,7 +23,7 @@ import { contentChunkHash, hashFileChunks, type FileChunkRange } from '../immuta
 import { compiledSibling } from '../util/worker-url.js';
 
 /**
- * Runs segment work (AES, Reed-Solomon, SHA-256) on worker threads so the event loop stays free
+ * Runs segment work (AES, Reed-Solomon, BLAKE3) on worker threads so the event loop stays free
  * for I/O and, on a 2-core machine, hashing and coding use both cores. We use piscina (a
  * well-kept pool: queueing, transfer of results, clean shutdown) rather than our own pool. With
  * `threads: 0` everything runs inline, which small files and tests of the logic prefer.
