@@ -46,6 +46,9 @@ export interface CodedSegment {
  */
 export class SegmentPipeline {
   private readonly slots: SlotPool;
+  /** Handing each coded segment's blocks to the shares, in segment order (see dispatch). */
+  private issued: Promise<void> = Promise.resolve();
+  /** Each segment written and recorded, in segment order. */
   private writes: Promise<void> = Promise.resolve();
   /** Nothing more is written (a write or a coding failed, or too few shares to read back). */
   private failure: { error: unknown } | undefined;
@@ -111,10 +114,34 @@ export class SegmentPipeline {
       blockSize,
     });
     encoded.catch(() => undefined); // seen through `writes` below
-    // The slot comes back once its blocks are written, or once an earlier failure skipped them.
+    // A segment's blocks go to the shares as soon as it is coded and the segment before it was
+    // handed over, without waiting for that one's writes to finish: the writers then gather
+    // several segments into one system call (LocalShareWriter.write), and they keep call order.
+    // A coding failure rejects this step and, through `issued`, every later one: nothing is
+    // handed over after a gap.
+    const issue = this.issued.then(async () => {
+      const hashes = await encoded;
+      if (this.failure !== undefined) return undefined;
+      const written = this.fanout.writeAll((shnum) =>
+        blocks.subarray(shnum * blockSize, (shnum + 1) * blockSize),
+      );
+      return { hashes, written };
+    });
+    this.issued = issue.then(() => undefined);
+    this.issued.catch(() => undefined); // seen through `writes` below
+    // Recorded in segment order once written. The slot comes back only when no write of it is
+    // pending any more, even after a failure: a writer may still be copying from it.
     this.writes = this.writes
-      .then(async () => this.write(blocks, blockSize, length, await encoded))
-      .finally(() => this.slots.release(slot));
+      .then(async () => {
+        const step = await issue;
+        if (step === undefined) return;
+        await step.written;
+        this.record(length, step.hashes);
+      })
+      .finally(async () => {
+        await issue.then((step) => step?.written).catch(() => undefined);
+        this.slots.release(slot);
+      });
     this.writes.catch((error: unknown) => (this.failure ??= { error }));
   }
 
@@ -157,14 +184,7 @@ export class SegmentPipeline {
     return ueb;
   }
 
-  private async write(
-    blocks: Uint8Array,
-    blockSize: number,
-    length: number,
-    hashes: SegmentHashes,
-  ): Promise<void> {
-    if (this.failure !== undefined) return;
-    await this.fanout.writeAll((shnum) => blocks.subarray(shnum * blockSize, (shnum + 1) * blockSize));
+  private record(length: number, hashes: SegmentHashes): void {
     // Recorded before the check below: the blocks are on every share still live.
     this.segmentHashes.push(hashes.segmentHash);
     this.blockHashesBySegment.push(hashes.blockHashes);

@@ -99,6 +99,8 @@ export class ShareFanout {
   }
 
   private async fail(share: OutgoingShare, error: unknown): Promise<void> {
+    // Several writes may be in flight to one share (SegmentPipeline): the first failure counts.
+    if (share.failed) return;
     share.failed = true;
     this.problems.push({ nodeId: share.node.id, shnum: share.shnum, reason: describeError(error) });
     await share.writer?.abort().catch(() => undefined);

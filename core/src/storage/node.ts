@@ -30,6 +30,11 @@ export interface NodeSpace {
 
 /** A share being written: chunks are appended in order; nothing is visible before commit. */
 export interface ShareWriter {
+  /**
+   * Appends a chunk, which stays unchanged until the promise settles. Writes land in the order
+   * they are called, also when one is called before the previous one settled (an upload keeps
+   * several in flight).
+   */
   write(chunk: Uint8Array): Promise<void>;
   /**
    * Optional: replaces bytes already written, in place. A streaming upload writes a placeholder

@@ -72,6 +72,24 @@ describe('faults', () => {
     await expect(t.grid.readAll(cap)).rejects.toThrow(/not enough shares/);
   });
 
+  it('reports a node that fails with several writes in flight once, and the file reads back', async () => {
+    current = makeGrid();
+    const t = current;
+    const slow = t.nodes[1] as (typeof t.nodes)[number];
+    slow.delayMs = 5; // its writes queue up behind each other (SegmentPipeline does not wait for them)
+    const data = patternBytes(8 * 1024 * 1024, 9);
+    const report = await t.grid.uploadBytes(data, {
+      key: 'random',
+      onProgress: (done) => {
+        if (done >= 1024 * 1024) slow.throwOnWrite = true;
+      },
+    });
+    expect(report.problems.filter((problem) => problem.nodeId === slow.id)).toHaveLength(1);
+    expect(report.placements.map((placement) => placement.nodeId)).not.toContain(slow.id);
+    slow.throwOnWrite = false;
+    expect(sha256(await t.grid.readAll(report.cap))).toBe(sha256(data));
+  });
+
   it('survives nodes that throw or return garbage', async () => {
     const { t, data, cap } = await uploaded(100_000);
     t.nodes[1]!.garbage = true;

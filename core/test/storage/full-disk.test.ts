@@ -85,6 +85,23 @@ describe('LocalDirectoryNode on a full file system (1 MiB tmpfs)', () => {
     expect(await node!.readShare(si, 1, 0, 10)).toEqual(new Uint8Array([1, 2, 3]));
   });
 
+  it('fails every write of a group that met ENOSPC, and every write after it, and frees the space', async () => {
+    const si = newSi();
+    const freeBefore = (await node!.space()).freeBytes;
+    const writer = await node!.createShare(si, 0);
+    // Not awaited, as the upload pipeline writes: later calls join one writev (LocalShareWriter.write).
+    const writes = Array.from({ length: 40 }, () => writer.write(randomBytes(64 * KiB)));
+    // All called before the first ran: one group of 2.5 MiB, which the kernel writes in part.
+    for (const outcome of await Promise.allSettled(writes)) {
+      expect(outcome.status).toBe('rejected');
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(StorageFullError);
+    }
+    await expect(writer.write(new Uint8Array(10))).rejects.toBeInstanceOf(StorageFullError);
+    await writer.abort();
+    expect(await tempFiles(node!.location)).toEqual([]);
+    expect((await node!.space()).freeBytes).toBe(freeBefore);
+  });
+
   it('fills up with small (packed) shares: StorageFullError, every committed share intact, no empty packs left', async () => {
     const committed = new Map<string, Uint8Array>();
     let error: unknown;

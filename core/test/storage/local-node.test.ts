@@ -103,6 +103,50 @@ describe('LocalDirectoryNode', () => {
     await expect(writer.readAt(0, 10)).rejects.toThrow(/committed/);
   });
 
+  it('lands un-awaited writes in call order, with writeAt and readAt taking their turn among them', async () => {
+    const node = await create();
+    const si = newSi();
+    const data = randomBytes(3 * MiB);
+    const writer = await node.createShare(si, 2);
+    if (writer.readAt === undefined || writer.writeAt === undefined) throw new Error('local writers do both');
+    const pieces = Array.from({ length: 12 }, (_, i) => data.subarray(i * 256 * 1024, (i + 1) * 256 * 1024));
+    const calls: Array<Promise<unknown>> = pieces.slice(0, 5).map((piece) => writer.write(piece));
+    // Called when 5 pieces are written: it sees those and none of the writes called after it.
+    const read = writer.readAt(0, 5 * 256 * 1024);
+    const tooFar = writer.readAt(0, 5 * 256 * 1024 + 1);
+    calls.push(...pieces.slice(5).map((piece) => writer.write(piece)));
+    const patch = randomBytes(1000);
+    calls.push(writer.writeAt(100_000, patch));
+    await Promise.all(calls);
+    expect(Buffer.from(await read).equals(data.subarray(0, 5 * 256 * 1024))).toBe(true);
+    await expect(tooFar).rejects.toBeInstanceOf(RangeError);
+    await writer.commit();
+    const expected = Buffer.from(data);
+    patch.copy(expected, 100_000);
+    expect(Buffer.from(await node.readShare(si, 2, 0, Number.MAX_SAFE_INTEGER)).equals(expected)).toBe(true);
+  });
+
+  it('checks a writeAt against the bytes written before it was called, not after', async () => {
+    const node = await create();
+    const writer = await node.createShare(newSi(), 0);
+    void writer.write(new Uint8Array(FILE_SHARE));
+    const pastTheEnd = writer.writeAt?.(FILE_SHARE, new Uint8Array(10));
+    const later = writer.write(new Uint8Array(100));
+    await expect(pastTheEnd).rejects.toThrow(/past the .* bytes written/);
+    await expect(later).rejects.toBeInstanceOf(StorageNodeError); // a failed writeAt fails the share
+    await writer.abort();
+  });
+
+  it('refuses a write called after abort, even while the writes before it wait their turn', async () => {
+    const node = await create();
+    const writer = await node.createShare(newSi(), 0);
+    const first = writer.write(new Uint8Array(FILE_SHARE));
+    const aborted = writer.abort();
+    await expect(writer.write(new Uint8Array(10))).rejects.toThrow(/aborted/);
+    await first.catch(() => undefined);
+    await aborted;
+  });
+
   it('keeps its id, shares and usage across close and reopen', async () => {
     const node = await create();
     const si = newSi();
