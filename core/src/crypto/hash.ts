@@ -33,7 +33,7 @@ export function bulkHasher(tag: BulkHashTag): Blake3 {
 }
 
 export function bulkHash(tag: BulkHashTag, data: Uint8Array): Uint8Array {
-  return bulkHasher(tag).update(data).digest();
+  return blake3.hash([prefixOf(tag), data]);
 }
 
 /** SHA-256 of the tag and the parts concatenated (parts of fixed, known lengths only). */

@@ -42,6 +42,9 @@ describe('BLAKE3', () => {
       const expected = hashOf(wasm, whole);
       for (const impl of implementations) {
         expect(hashOf(impl, whole), `${impl.name} ${length}`).toBe(expected);
+        expect(toHex(impl.hash([whole.subarray(0, cut), whole.subarray(cut)])), `${impl.name} at once`).toBe(
+          expected,
+        );
         expect(
           hashOf(impl, whole.subarray(0, cut), whole.subarray(cut)),
           `${impl.name} split ${length}`,
@@ -58,7 +61,7 @@ describe('BLAKE3', () => {
     for (const impl of implementations) expect(hashOf(impl, view)).toBe(hashOf(impl, copy));
   });
 
-  it('keeps interleaved hashes apart and goes on after a digest', () => {
+  it('keeps interleaved hashes (and one-shot ones) apart and goes on after a digest', () => {
     const a = new Uint8Array(randomBytes(5000));
     const b = new Uint8Array(randomBytes(7000));
     for (const impl of implementations) {
@@ -66,6 +69,7 @@ describe('BLAKE3', () => {
       const second = impl.create();
       first.update(a.subarray(0, 100));
       second.update(b.subarray(0, 3000));
+      expect(toHex(impl.hash([b]))).toBe(hashOf(impl, b)); // a one-shot hash in between
       const early = toHex(first.digest());
       first.update(a.subarray(100));
       second.update(b.subarray(3000));
