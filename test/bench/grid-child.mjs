@@ -2,7 +2,7 @@
 // a fresh process holds nothing but the grid, so its peak RSS is the grid's, and the timings are
 // not disturbed by the parent's crypto buffers or heap.
 //
-// Input: one JSON argument { label, source, size, workDir, phases, aesReference, threads? }.
+// Input: one JSON argument { label, source, size, workDir, phases, aesReference, rounds?, threads? }.
 // Output: one IPC message { ok: true, result } or { ok: false, error }.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,8 +10,17 @@ import { mkdir, open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Grid, LocalDirectoryNode, chunksOf, fileSource } from '../../core/dist/index.js';
-import { aesCtrPass } from './crypto.mjs';
+import { fileURLToPath } from 'node:url';
+import {
+  Grid,
+  LocalDirectoryNode,
+  base32Encode,
+  chkStorageIndex,
+  chunksOf,
+  fileSource,
+} from '../../core/dist/index.js';
+
+const AES_CHILD = fileURLToPath(new URL('./aes-child.mjs', import.meta.url));
 
 const config = JSON.parse(process.argv[2]);
 const log = (line) => process.stderr.write(`[bench:${config.label}] ${line}\n`);
@@ -70,15 +79,14 @@ function progressLogger(name) {
 /**
  * The reference for the put/AES ratio: one in-memory AES-256-CTR pass over the same byte count,
  * in 64 KiB and in 1 MiB update() calls; the faster is "one AES pass" (the stricter ratio).
- * Measured here, in the same process and right after the puts, so both see the same CPU.
+ * Measured right after each round's puts, so that each put is compared with a pass the machine
+ * ran at the same speed (its speed drifts by a third within minutes on the VMs we measure on).
  */
 function aesReference(bytes) {
-  aesCtrPass(64 * 1024 * 1024, 64 * 1024); // warm-up: JIT and the allocator, not the cost per byte
-  // Best of three: a pass lasts well under a second, so one descheduling would skew a single try.
-  const best = (chunk) => Math.min(...[1, 2, 3].map(() => aesCtrPass(bytes, chunk)));
-  const kib64 = best(64 * 1024);
-  const mib1 = best(1024 * 1024);
-  return { kib64Seconds: kib64, mib1Seconds: mib1, seconds: Math.min(kib64, mib1) };
+  settle();
+  const child = spawnSync(process.execPath, [AES_CHILD, String(bytes)], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`AES reference pass failed: ${child.stderr}`);
+  return JSON.parse(child.stdout);
 }
 
 async function main() {
@@ -98,43 +106,60 @@ async function main() {
   const grid = new Grid({ nodes, encoding: { k: 3, happy: 4, n: 5 }, ...threads });
   result.cores = availableParallelism();
   result.threads = config.threads ?? 'default';
+  const nodeById = new Map(nodes.map((node) => [node.id, node]));
+  /** Removes a put's shares (not timed), so that rounds do not fill the disk or the tmpfs. */
+  const discard = async (report) => {
+    const si = base32Encode(chkStorageIndex(report.cap.key));
+    for (const { shnum, nodeId } of report.placements) await nodeById.get(nodeId).deleteShare(si, shnum);
+  };
+  const puts = config.phases.filter((name) => name.startsWith('put-'));
+  const rounds = config.rounds ?? 1;
+  if (config.aesReference) result.aes = [];
   try {
     let convergentCap;
-    for (const name of config.phases) {
-      if (name === 'put-convergent' || name === 'put-random') {
+    // Each round puts once with each key, then measures the AES reference pass (see aesReference).
+    for (let round = 1; round <= rounds; round++) {
+      for (const name of puts) {
         const key = name === 'put-convergent' ? { convergenceSecret: randomBytes(32) } : 'random';
+        let report;
         const entry = await phase(name, async () => {
-          const report = await grid.upload(await fileSource(config.source), {
+          report = await grid.upload(await fileSource(config.source), {
             key,
-            onProgress: progressLogger(name),
+            onProgress: progressLogger(rounds === 1 ? name : `${name} (round ${round})`),
           });
-          if (name === 'put-convergent') convergentCap = report.cap;
           return {
+            round,
             happiness: report.happiness,
             shares: report.placements.length,
             problems: report.problems.length,
           };
         });
         result.phases.push(entry);
-      } else if (name === 'get') {
-        if (convergentCap === undefined) throw new Error('get needs a put-convergent phase before it');
-        const output = join(config.workDir, 'out.bin');
-        const entry = await phase(name, async () => {
-          const reader = await grid.openFile(convergentCap);
-          // As `grid-sftp get -o` writes: each chunk awaited into the file before the next is pulled,
-          // so the reader may hand out views of its decode slots instead of copies.
-          const handle = await open(output, 'w');
-          try {
-            for await (const chunk of chunksOf(reader)) await handle.write(chunk);
-          } finally {
-            await handle.close();
-          }
-          return { output };
-        });
-        result.phases.push(entry);
-      } else {
-        throw new Error(`unknown phase ${name}`);
+        if (name === 'put-convergent' && round === rounds) convergentCap = report.cap;
+        else await discard(report);
       }
+      if (config.aesReference) {
+        log(`AES-256-CTR reference pass${rounds === 1 ? '' : ` (round ${round})`}`);
+        result.aes.push(aesReference(config.size));
+      }
+    }
+    for (const name of config.phases.filter((phase) => !phase.startsWith('put-'))) {
+      if (name !== 'get') throw new Error(`unknown phase ${name}`);
+      if (convergentCap === undefined) throw new Error('get needs a put-convergent phase before it');
+      const output = join(config.workDir, 'out.bin');
+      const entry = await phase(name, async () => {
+        const reader = await grid.openFile(convergentCap);
+        // As `grid-sftp get -o` writes: each chunk awaited into the file before the next is pulled,
+        // so the reader may hand out views of its decode slots instead of copies.
+        const handle = await open(output, 'w');
+        try {
+          for await (const chunk of chunksOf(reader)) await handle.write(chunk);
+        } finally {
+          await handle.close();
+        }
+        return { output };
+      });
+      result.phases.push(entry);
     }
   } finally {
     await grid.close();
@@ -143,15 +168,8 @@ async function main() {
   sample();
   result.peakRss = peakRss;
   // The kernel's high-water mark since the process started, in KiB (libuv converts macOS's bytes).
+  // The AES passes ran in processes of their own and are not in it.
   result.maxRss = process.resourceUsage().maxRSS * 1024;
-
-  // After the RSS figures are taken: a 1 GiB pass leaves up to ~45 MB of cipher output garbage,
-  // which would otherwise count in the grid's peak.
-  if (config.aesReference) {
-    settle();
-    log('AES-256-CTR reference pass');
-    result.aes = aesReference(config.size);
-  }
   return result;
 }
 

@@ -33,7 +33,16 @@ function runChild(config) {
  * One grid run of `sizeBytes` through the given phases (put-convergent, put-random, get).
  * The temp folder (source, five node folders, output) is removed whatever happens.
  */
-export async function runGrid({ label, sizeBytes, phases, aesReference = false, threads, log, baseDir }) {
+export async function runGrid({
+  label,
+  sizeBytes,
+  phases,
+  aesReference = false,
+  rounds = 1,
+  threads,
+  log,
+  baseDir,
+}) {
   const dir = makeTempDir(label, baseDir);
   try {
     const source = join(dir, 'source.bin');
@@ -46,6 +55,7 @@ export async function runGrid({ label, sizeBytes, phases, aesReference = false, 
       workDir: dir,
       phases,
       aesReference,
+      rounds,
       threads,
     });
     const get = result.phases.find((p) => p.name === 'get');

@@ -41,6 +41,8 @@ export interface FileChunkRange {
   readonly fileSize: number;
 }
 
+let readBuffer: Uint8Array | undefined;
+
 /**
  * Hashes a run of chunks of a file, reading it right here (on a worker thread): the convergence
  * pass then needs no buffer handed between threads and no main-thread work per chunk. Throws if
@@ -49,7 +51,10 @@ export interface FileChunkRange {
 export function hashFileChunks(range: FileChunkRange): Uint8Array[] {
   const fd = openSync(range.path, 'r');
   try {
-    const buffer = new Uint8Array(CONVERGENCE_CHUNK);
+    // One per thread, reused: a fresh 1 MiB per call lived until the worker's next collection,
+    // which workers rarely need, and their memory grew with every convergent put.
+    readBuffer ??= new Uint8Array(CONVERGENCE_CHUNK);
+    const buffer = readBuffer;
     const hashes: Uint8Array[] = [];
     for (let i = 0; i < range.chunkCount; i++) {
       const position = (range.firstChunk + i) * CONVERGENCE_CHUNK;

@@ -157,6 +157,12 @@ export class SegmentPipeline {
     await this.writes.catch(() => undefined);
   }
 
+  /** Once nothing more is dispatched: settles, then lets the next pipeline reuse the slots. */
+  async close(): Promise<void> {
+    await this.settle();
+    this.slots.close();
+  }
+
   /**
    * Once every segment of a file with these parameters is dispatched: appends the hash lists
    * and the extension block (UEB) to every share and returns the UEB. Commit is the caller's.

@@ -234,6 +234,7 @@ export class StreamingUpload {
       const { k, n } = this.ctx.encoding;
       const params = paramsFor(this.total, k, n, this.segmentSize);
       const ueb = await this.pipeline.appendHashes(params);
+      await this.pipeline.close();
       await this.fanout.writeAtAll(0, (shnum) => encodeChkHeader({ shnum, params }));
       ensureHappy(this.ctx, this.fanout);
       await this.fanout.commitAll();
@@ -256,7 +257,7 @@ export class StreamingUpload {
     this.state = 'aborted';
     if (this.slot !== undefined) this.pipeline.release(this.slot);
     this.slot = undefined;
-    await this.pipeline.drain().catch(() => undefined);
+    await this.pipeline.close();
     await this.fanout.abortAll();
     if (this.committed) await this.fanout.deleteCommitted(chkStorageIndex(this.key));
   }

@@ -131,6 +131,7 @@ async function streamShares(
     await input.finish();
   } finally {
     await input.close();
+    await pipeline.close();
   }
   const ueb = await pipeline.appendHashes(params);
   await fanout.commitAll();
@@ -176,14 +177,21 @@ async function hashStream(ctx: GridContext, source: ByteSource): Promise<Uint8Ar
     for (let i = 0; i < chunkCount; i++) {
       const slot = await slots.acquire();
       const chunk = slot.subarray(0, Math.min(CONVERGENCE_CHUNK, source.size - i * CONVERGENCE_CHUNK));
-      await input.fill(chunk);
+      try {
+        await input.fill(chunk);
+      } catch (error) {
+        slots.release(slot);
+        throw error;
+      }
       const task = ctx.work.chunkHash(chunk).finally(() => slots.release(slot));
       task.catch(() => undefined);
       hashes.push(task);
     }
     await input.finish();
+    return await Promise.all(hashes);
   } finally {
     await input.close();
+    await Promise.allSettled(hashes);
+    slots.close();
   }
-  return Promise.all(hashes);
 }

@@ -9,6 +9,7 @@ export class SlotPool {
   private readonly free: Uint8Array[] = [];
   private readonly waiting: Array<(slot: Uint8Array) => void> = [];
   private created = 0;
+  private closed = false;
 
   constructor(
     readonly slotSize: number,
@@ -21,7 +22,9 @@ export class SlotPool {
     if (slot !== undefined) return Promise.resolve(slot);
     if (this.created < this.maxSlots) {
       this.created++;
-      return Promise.resolve(new Uint8Array(new SharedArrayBuffer(this.slotSize)));
+      return Promise.resolve(
+        takeSpare(this.slotSize) ?? new Uint8Array(new SharedArrayBuffer(this.slotSize)),
+      );
     }
     return new Promise((resolve) => this.waiting.push(resolve));
   }
@@ -29,6 +32,37 @@ export class SlotPool {
   release(slot: Uint8Array): void {
     const next = this.waiting.shift();
     if (next !== undefined) next(slot);
+    else if (this.closed) giveSpare(slot);
     else this.free.push(slot);
   }
+
+  /**
+   * The pool's work is over: its free slots, and any released later, go to the next pool of the
+   * same size. A slot is free only once no thread uses it any more (release's contract), so none
+   * can be handed out while a worker still writes into it.
+   */
+  close(): void {
+    this.closed = true;
+    for (const slot of this.free.splice(0)) giveSpare(slot);
+  }
+}
+
+/**
+ * Slots of closed pools, by size, for the next pools (each upload and hash pass has its own).
+ * Why: a worker that was sent a view of a slot keeps its memory alive until its own garbage
+ * collector runs, and workers make little garbage, so fresh slots per upload piled up: a
+ * gateway's RSS grew from 137 to 167 MB over 14 puts of 256 MiB, and to 146 MB when reused.
+ */
+const spareSlots = new Map<number, Uint8Array[]>();
+/** Per size: more than the deepest pool takes (6), a little for uploads that ran at once. */
+const SPARE_PER_SIZE = 8;
+
+function takeSpare(size: number): Uint8Array | undefined {
+  return spareSlots.get(size)?.pop();
+}
+
+function giveSpare(slot: Uint8Array): void {
+  const spare = spareSlots.get(slot.byteLength) ?? [];
+  if (spare.length < SPARE_PER_SIZE) spare.push(slot);
+  spareSlots.set(slot.byteLength, spare);
 }

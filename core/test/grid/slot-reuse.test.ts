@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeGrid, patternBytes, sha256, type TestGrid } from './make-grid.js';
+
+const Real = globalThis.SharedArrayBuffer;
+let allocated = 0;
+let current: TestGrid | undefined;
+
+afterEach(async () => {
+  globalThis.SharedArrayBuffer = Real;
+  await current?.grid.close();
+  current = undefined;
+});
+
+describe('slot reuse', () => {
+  it('lets later uploads reuse the slots of earlier ones instead of allocating shared memory', async () => {
+    globalThis.SharedArrayBuffer = class extends Real {
+      constructor(length: number) {
+        super(length);
+        allocated++;
+      }
+    };
+    current = makeGrid();
+    const t = current;
+    const upload = (seed: number) =>
+      t.grid.uploadBytes(patternBytes(3 * 1024 * 1024 + 5, seed), { key: { convergenceSecret: t.secret } });
+    await upload(1); // the first allocates its slots (and the slots of its convergence pass)
+    const before = allocated;
+    const caps = [await upload(2), await upload(3)];
+    expect(allocated).toBe(before);
+    expect(sha256(await t.grid.readAll(caps[1]!.cap))).toBe(sha256(patternBytes(3 * 1024 * 1024 + 5, 3)));
+  });
+
+  it('does the same for streamed uploads, finished or aborted', async () => {
+    current = makeGrid();
+    const t = current;
+    const stream = async (seed: number, end: 'finish' | 'abort') => {
+      const upload = await t.grid.startStreamingUpload();
+      if (upload === undefined) throw new Error('in-memory nodes write in place');
+      await upload.append(patternBytes(3 * 1024 * 1024 + 5, seed));
+      if (end === 'finish') return (await upload.finish()).cap;
+      await upload.abort();
+      return undefined;
+    };
+    await stream(1, 'finish');
+    globalThis.SharedArrayBuffer = class extends Real {
+      constructor(length: number) {
+        super(length);
+        allocated++;
+      }
+    };
+    const before = allocated;
+    await stream(2, 'abort');
+    const cap = await stream(3, 'finish');
+    await stream(4, 'finish');
+    expect(allocated).toBe(before);
+    expect(sha256(await t.grid.readAll(cap!))).toBe(sha256(patternBytes(3 * 1024 * 1024 + 5, 3)));
+  });
+});
