@@ -32,15 +32,27 @@ export interface Blake3Implementation {
   hash(parts: readonly Uint8Array[]): Uint8Array;
 }
 
-export function nativeBlake3(): Blake3Implementation | undefined {
-  let Hasher: typeof Blake3Hasher;
-  try {
-    ({ Blake3Hasher: Hasher } = createRequire(import.meta.url)('@napi-rs/blake-hash') as {
-      Blake3Hasher: typeof Blake3Hasher;
-    });
-  } catch {
-    return undefined; // no prebuilt addon for this platform
+/**
+ * The addon's own loader finds the glibc build on Linux through process.report.getReport(), which
+ * costs ~1.5 MB of RSS per process (and each worker thread loads it): the glibc build is tried
+ * first, directly. On musl it fails to load, and the loader picks the right one.
+ */
+function loadAddon(): { Blake3Hasher: typeof Blake3Hasher } | undefined {
+  const load = createRequire(import.meta.url);
+  const direct = process.platform === 'linux' ? [`@napi-rs/blake-hash-linux-${process.arch}-gnu`] : [];
+  for (const id of [...direct, '@napi-rs/blake-hash']) {
+    try {
+      return load(id) as { Blake3Hasher: typeof Blake3Hasher };
+    } catch {
+      // next
+    }
   }
+  return undefined; // no prebuilt addon for this platform
+}
+
+export function nativeBlake3(): Blake3Implementation | undefined {
+  const Hasher = loadAddon()?.Blake3Hasher;
+  if (Hasher === undefined) return undefined;
   // A view, not a copy (the addon's types ask for a Buffer).
   const view = (data: Uint8Array): Buffer => Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   /**

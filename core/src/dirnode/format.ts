@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { isDirectoryCap } from '../caps/cap.js';
 import { parseCap } from '../caps/text.js';
 import { deriveKey } from '../crypto/kdf.js';
@@ -12,15 +12,15 @@ import { cleanMetadata, type DirEntry } from './entries.js';
  * a holder of the directory's read cap sees read caps only, and a sealed cap cannot be moved to
  * another name.
  */
-const Stored = z.object({
-  format: z.literal('gs1-dir'),
-  version: z.literal(1),
-  entries: z.array(
-    z.object({
-      name: z.string(),
-      ro: z.string().nullable(),
-      rw: z.string().nullable(),
-      meta: z.record(z.string(), z.unknown()),
+const Stored = v.object({
+  format: v.literal('gs1-dir'),
+  version: v.literal(1),
+  entries: v.array(
+    v.object({
+      name: v.string(),
+      ro: v.nullable(v.string()),
+      rw: v.nullable(v.string()),
+      meta: v.record(v.string(), v.unknown()),
     }),
   ),
 });
@@ -73,7 +73,7 @@ export function makeEntry(
 
 export function encodeDirectory(entries: readonly DirEntry[], sealKey: Uint8Array): Uint8Array {
   const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const stored: z.infer<typeof Stored> = {
+  const stored: v.InferOutput<typeof Stored> = {
     format: 'gs1-dir',
     version: 1,
     entries: sorted.map((e) => ({
@@ -89,9 +89,9 @@ export function encodeDirectory(entries: readonly DirEntry[], sealKey: Uint8Arra
 /** Decodes a directory; write caps are unsealed only when the seal key (from the write cap) is given. */
 export function decodeDirectory(bytes: Uint8Array, sealKey: Uint8Array | undefined): DirEntry[] {
   if (bytes.length === 0) return [];
-  const parsed = Stored.safeParse(JSON.parse(Buffer.from(bytes).toString('utf8')));
+  const parsed = v.safeParse(Stored, JSON.parse(Buffer.from(bytes).toString('utf8')));
   if (!parsed.success) throw new Error('directory contents are not in a known format');
-  return parsed.data.entries.map((e) => {
+  return parsed.output.entries.map((e) => {
     const writeCap = e.rw !== null && sealKey !== undefined ? unseal(sealKey, e.name, e.rw) : undefined;
     return makeEntry(e.name, e.ro ?? undefined, writeCap, cleanMetadata(e.meta));
   });

@@ -18,7 +18,7 @@ import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, statfs, unlink
 import type { FileHandle } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { check as checkLock, lock } from 'proper-lockfile';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { KeyedMutex } from '../util/keyed-mutex.js';
 import { readFullyInto, writeFully, writevFully } from './file-io.js';
 import { ShareReadHandles } from './share-read-handles.js';
@@ -63,10 +63,10 @@ const FORMAT = 'grid-sftp-local-node';
  * not look in packs/ and miss every small share, from opening the node at all.
  */
 const NODE_VERSION = 3;
-const NodeFileSchema = z.object({
-  format: z.literal(FORMAT),
-  version: z.number().int(),
-  id: z.string().regex(NODE_ID),
+const NodeFileSchema = v.object({
+  format: v.literal(FORMAT),
+  version: v.pipe(v.number(), v.integer()),
+  id: v.pipe(v.string(), v.regex(NODE_ID)),
 });
 
 /** A lock older than this is taken over: its holder died (live holders refresh it every stale/2). */
@@ -936,11 +936,11 @@ async function readNodeFile(location: string): Promise<{ id: string; version: nu
   } catch (err) {
     throw new StorageNodeError(location, `${NODE_FILE} is corrupt (not JSON)`, { cause: err });
   }
-  const parsed = NodeFileSchema.safeParse(json);
+  const parsed = v.safeParse(NodeFileSchema, json);
   if (!parsed.success) {
-    throw new StorageNodeError(location, `${NODE_FILE} is corrupt: ${z.prettifyError(parsed.error)}`);
+    throw new StorageNodeError(location, `${NODE_FILE} is corrupt: ${v.summarize(parsed.issues)}`);
   }
-  const { id, version } = parsed.data;
+  const { id, version } = parsed.output;
   if (version !== 1 && version !== 2 && version !== NODE_VERSION) {
     throw new StorageNodeError(location, `${NODE_FILE} has unsupported version ${version}`);
   }

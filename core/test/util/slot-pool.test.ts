@@ -25,13 +25,26 @@ describe('SlotPool', () => {
     first.release(b);
     first.close(); // c is still in use (a worker may be writing into it)
     const second = new SlotPool(1002, 3);
-    const reused = [await second.acquire(), await second.acquire()];
-    expect(reused).toEqual(expect.arrayContaining([a, b]));
+    const reused = [await second.acquire(), await second.acquire()].map((slot) => slot.buffer);
+    expect(reused).toEqual(expect.arrayContaining([a.buffer, b.buffer]));
     const fresh = await second.acquire();
-    expect(fresh).not.toBe(c);
+    expect(fresh.buffer).not.toBe(c.buffer);
     first.release(c); // released after the close: spare now
     const third = new SlotPool(1002, 1);
-    expect(await third.acquire()).toBe(c);
-    expect(await new SlotPool(1003, 1).acquire()).not.toBe(a); // other sizes get their own
+    expect((await third.acquire()).buffer).toBe(c.buffer);
+  });
+
+  it('lends a spare to a pool of up to a third smaller slots, as a view of the right length', async () => {
+    const big = new SlotPool(3000, 1);
+    const slot = await big.acquire();
+    big.release(slot);
+    big.close();
+    const tooSmall = await new SlotPool(1900, 1).acquire(); // 3000 > 1.5 × 1900: not worth it
+    expect(tooSmall.buffer).not.toBe(slot.buffer);
+    const tooBig = await new SlotPool(3001, 1).acquire();
+    expect(tooBig.buffer).not.toBe(slot.buffer);
+    const lent = await new SlotPool(2000, 1).acquire();
+    expect(lent.buffer).toBe(slot.buffer);
+    expect(lent.byteLength).toBe(2000);
   });
 });
