@@ -129,8 +129,10 @@ export class SegmentPipeline {
     });
     this.issued = issue.then(() => undefined);
     this.issued.catch(() => undefined); // seen through `writes` below
-    // Recorded in segment order once written. The slot comes back only when no write of it is
-    // pending any more, even after a failure: a writer may still be copying from it.
+    // Recorded in segment order once written. The slot comes back only when neither its coding
+    // nor any write of it is pending any more, even after a failure: a worker may still be coding
+    // into it (a failure before it skips its issue step at once), or a writer copying from it.
+    // A slot given back early would go, through close(), to another upload or download.
     this.writes = this.writes
       .then(async () => {
         const step = await issue;
@@ -139,6 +141,7 @@ export class SegmentPipeline {
         this.record(length, step.hashes);
       })
       .finally(async () => {
+        await encoded.catch(() => undefined);
         await issue.then((step) => step?.written).catch(() => undefined);
         this.slots.release(slot);
       });

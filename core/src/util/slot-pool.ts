@@ -56,8 +56,11 @@ export class SlotPool {
  * upload's 2.67 MiB ones), rather than allocate while those sit idle.
  */
 const spareSlots: Uint8Array[] = [];
-/** More than the deepest pool takes (6), and a little for pools that ran at once. */
-const MAX_SPARE_SLOTS = 12;
+/**
+ * What the spares may hold: two uploads' slots (16 MiB each with 1 MiB segments). Past it the
+ * smallest go first, so a run of small files cannot crowd out the slots that matter.
+ */
+const MAX_SPARE_BYTES = 32 * 1024 * 1024;
 
 function takeSpare(size: number): Uint8Array | undefined {
   let best = -1;
@@ -71,5 +74,8 @@ function takeSpare(size: number): Uint8Array | undefined {
 }
 
 function giveSpare(slot: Uint8Array): void {
-  if (spareSlots.length < MAX_SPARE_SLOTS) spareSlots.push(new Uint8Array(slot.buffer));
+  spareSlots.push(new Uint8Array(slot.buffer));
+  spareSlots.sort((a, b) => b.byteLength - a.byteLength);
+  let bytes = spareSlots.reduce((sum, spare) => sum + spare.byteLength, 0);
+  while (bytes > MAX_SPARE_BYTES) bytes -= (spareSlots.pop() as Uint8Array).byteLength;
 }

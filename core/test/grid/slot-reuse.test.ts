@@ -30,6 +30,28 @@ describe('slot reuse', () => {
     expect(sha256(await t.grid.readAll(caps[1]!.cap))).toBe(sha256(patternBytes(3 * 1024 * 1024 + 5, 3)));
   });
 
+  it("still reuses a big upload's slots after a dozen small uploads of all sizes", async () => {
+    current = makeGrid();
+    const t = current;
+    const big = (seed: number) =>
+      t.grid.uploadBytes(patternBytes(3 * 1024 * 1024 + 5, seed), { key: 'random' });
+    // Sizes more than 1.5x apart: no pool can use another's slots.
+    for (let i = 0, size = 1000; i < 12; i++, size = Math.ceil(size * 1.6)) {
+      await t.grid.uploadBytes(patternBytes(size, i), { key: 'random' });
+    }
+    await big(1);
+    globalThis.SharedArrayBuffer = class extends Real {
+      constructor(length: number) {
+        super(length);
+        allocated++;
+      }
+    };
+    const before = allocated;
+    await big(2);
+    await big(3);
+    expect(allocated).toBe(before);
+  });
+
   it('does the same for streamed uploads, finished or aborted', async () => {
     current = makeGrid();
     const t = current;
