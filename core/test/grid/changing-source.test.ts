@@ -1,0 +1,61 @@
+import { appendFile, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fileSource } from '../../src/util/byte-source.js';
+import { makeGrid, patternBytes, type TestGrid } from './make-grid.js';
+
+let dir: string;
+let current: TestGrid | undefined;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'grid-changing-'));
+});
+afterEach(async () => {
+  await current?.grid.close();
+  current = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function storedShares(t: TestGrid): Promise<number> {
+  let count = 0;
+  for (const node of t.nodes)
+    for await (const si of node.listStorageIndexes()) count += (await node.listShares(si)).length;
+  return count;
+}
+
+// Coded on worker threads or inline: either way a file that changes under its put fails it
+// clearly, and no share of it stays behind.
+describe.each([
+  ['worker threads', 2],
+  ['inline', 0],
+])('a file that changes during its put (%s)', (_how, threads) => {
+  const MiB = 1024 * 1024;
+
+  it('fails the put when the file shrinks, and stores nothing', async () => {
+    current = makeGrid({ threads });
+    const path = join(dir, 'source');
+    await writeFile(path, patternBytes(8 * MiB + 5));
+    let cut = false;
+    const put = current.grid.upload(await fileSource(path), {
+      key: 'random',
+      onProgress: (done) => {
+        if (done > 0 && !cut) {
+          cut = true;
+          void truncate(path, 2 * MiB);
+        }
+      },
+    });
+    await expect(put).rejects.toThrow(/changed while it was read/);
+    expect(await storedShares(current)).toBe(0);
+  });
+
+  it('fails the put when the file grows, and stores nothing', async () => {
+    current = makeGrid({ threads });
+    const path = join(dir, 'source');
+    await writeFile(path, patternBytes(3 * MiB + 5));
+    const source = await fileSource(path);
+    await appendFile(path, 'more');
+    await expect(current.grid.upload(source, { key: 'random' })).rejects.toThrow(/changed while it was read/);
+    expect(await storedShares(current)).toBe(0);
+  });
+});
