@@ -31,6 +31,25 @@ const SPECS: ReadonlyArray<{ type: HostKey['type']; bits?: number }> = [
   { type: 'rsa', bits: 3072 },
 ];
 
+/**
+ * A new host key's OpenSSH private key text. ssh2's generator strips leading zero bytes from an
+ * ed25519 public key, so about 1 key in 256 comes out that its own parser rejects (ssh2 issues
+ * #1390 and #1513): the gateway then failed to start with "Malformed OpenSSH private key". Keys
+ * that do not parse back are made again.
+ */
+export function generateHostKey(type: HostKey['type'], bits?: number): string {
+  for (let attempt = 1; ; attempt++) {
+    const pair =
+      type === 'ed25519'
+        ? utils.generateKeyPairSync('ed25519')
+        : utils.generateKeyPairSync(type, { bits: bits ?? (type === 'rsa' ? 3072 : 256) });
+    const parses =
+      !(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error);
+    if (parses) return pair.private;
+    if (attempt === 20) throw new Error(`could not make a ${type} host key that parses back`);
+  }
+}
+
 export function fingerprintOfPrivateKey(privateKey: string): string {
   const key = parseSshKey(privateKey);
   return `SHA256:${createHash('sha256').update(key.getPublicSSH()).digest('base64').replace(/=+$/, '')}`;
@@ -50,11 +69,7 @@ export async function loadHostKeys(home: string, box: SecretBox): Promise<HostKe
     let privateKey: string;
     const sealed = stored[type];
     if (sealed === undefined) {
-      const pair =
-        type === 'ed25519'
-          ? utils.generateKeyPairSync('ed25519')
-          : utils.generateKeyPairSync(type, { bits: bits ?? (type === 'rsa' ? 3072 : 256) });
-      privateKey = pair.private;
+      privateKey = generateHostKey(type, bits);
       stored[type] = box.seal(new TextEncoder().encode(privateKey));
       changed = true;
     } else {
