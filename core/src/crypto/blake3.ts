@@ -33,9 +33,9 @@ export interface Blake3Implementation {
 }
 
 /**
- * The addon's own loader finds the glibc build on Linux through process.report.getReport(), which
- * costs ~1.5 MB of RSS per process (and each worker thread loads it): the glibc build is tried
- * first, directly. On musl it fails to load, and the loader picks the right one.
+ * The addon's own loader finds the glibc build on Linux through process.report.getReport(), in
+ * every thread that loads it: ~1.5 MB of RSS for a process with two workers. The glibc build is
+ * tried first, directly. On musl it fails to load, and the loader picks the right one.
  */
 function loadAddon(): { Blake3Hasher: typeof Blake3Hasher } | undefined {
   const load = createRequire(import.meta.url);

@@ -261,9 +261,10 @@ class LocalShareWriter implements ShareWriter {
    * The chunk must stay unchanged until the returned promise settles (it is written, not copied).
    *
    * A write called while earlier ones wait their turn joins the last of them, and they go to the
-   * file in one system call: the upload pipeline keeps several segments' blocks in flight, and a
-   * 1 GiB put wrote its 1.67 GiB of shares with a third less CPU in 4-segment calls than in
-   * 1-segment ones (0.67-0.72 s against 1.04-1.11 s, mostly the kernel's). Order is unchanged:
+   * file in one system call: the upload pipeline keeps several segments' blocks in flight, and
+   * writing a 1 GiB put's 1.67 GiB of shares (a script, five files) took a third less CPU in
+   * 4-segment calls than in 1-segment ones (0.67-0.72 s against 1.04-1.11 s, mostly the
+   * kernel's). In a put traced with strace, 1 call in 5 carried such a group. Order is unchanged:
    * a group only ever holds writes called one after the other with nothing queued in between
    * (writeAt and readAt close it), and it runs where its first write was queued.
    */

@@ -62,14 +62,11 @@ const spareSlots: Uint8Array[] = [];
  */
 const MAX_SPARE_BYTES = 32 * 1024 * 1024;
 
+/** The smallest spare that fits (the list is kept largest first). */
 function takeSpare(size: number): Uint8Array | undefined {
-  let best = -1;
-  spareSlots.forEach((spare, i) => {
-    if (spare.byteLength < size || spare.byteLength > size * 1.5) return;
-    if (best < 0 || spare.byteLength < (spareSlots[best] as Uint8Array).byteLength) best = i;
-  });
-  if (best < 0) return undefined;
-  const [spare] = spareSlots.splice(best, 1);
+  const at = spareSlots.findLastIndex((spare) => spare.byteLength >= size && spare.byteLength <= size * 1.5);
+  if (at < 0) return undefined;
+  const [spare] = spareSlots.splice(at, 1);
   return (spare as Uint8Array).subarray(0, size);
 }
 
