@@ -45,6 +45,8 @@ export ELECTRON_SKIP_BINARY_DOWNLOAD=1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 npm ci
 npm run build
+# The tests are TypeScript too: the build compiles the packages only.
+npm run typecheck
 npm run lint
 npm run format:check
 

@@ -5,6 +5,16 @@ const Real = globalThis.SharedArrayBuffer;
 let allocated = 0;
 let current: TestGrid | undefined;
 
+/** From here on, counts the SharedArrayBuffers made (the slots' memory). */
+function countAllocations(): void {
+  globalThis.SharedArrayBuffer = class extends Real {
+    constructor(...args: ConstructorParameters<typeof Real>) {
+      super(...args);
+      allocated++;
+    }
+  };
+}
+
 afterEach(async () => {
   globalThis.SharedArrayBuffer = Real;
   await current?.grid.close();
@@ -13,12 +23,7 @@ afterEach(async () => {
 
 describe('slot reuse', () => {
   it('lets later uploads reuse the slots of earlier ones instead of allocating shared memory', async () => {
-    globalThis.SharedArrayBuffer = class extends Real {
-      constructor(length: number) {
-        super(length);
-        allocated++;
-      }
-    };
+    countAllocations();
     current = makeGrid();
     const t = current;
     const upload = (seed: number) =>
@@ -40,12 +45,7 @@ describe('slot reuse', () => {
       await t.grid.uploadBytes(patternBytes(size, i), { key: 'random' });
     }
     await big(1);
-    globalThis.SharedArrayBuffer = class extends Real {
-      constructor(length: number) {
-        super(length);
-        allocated++;
-      }
-    };
+    countAllocations();
     const before = allocated;
     await big(2);
     await big(3);
@@ -64,12 +64,7 @@ describe('slot reuse', () => {
       return undefined;
     };
     await stream(1, 'finish');
-    globalThis.SharedArrayBuffer = class extends Real {
-      constructor(length: number) {
-        super(length);
-        allocated++;
-      }
-    };
+    countAllocations();
     const before = allocated;
     await stream(2, 'abort');
     const cap = await stream(3, 'finish');
