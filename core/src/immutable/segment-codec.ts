@@ -3,6 +3,7 @@ import { bulkHash, HASH_LENGTH, taggedHasher } from '../crypto/hash.js';
 import { createReedSolomon, type ReedSolomon } from '../erasure/index.js';
 import { bytesEqual } from '../util/bytes.js';
 import { copyBytes } from '../util/shared-copy.js';
+import { writeFullySync } from '../storage/file-io.js';
 
 /**
  * The CPU work of one segment: encrypt, erasure-code, hash (upload) and check, decode, decrypt
@@ -48,8 +49,31 @@ export interface EncodeSegmentInput extends SegmentCrypto {
 }
 
 export interface EncodeIntoInput extends EncodeSegmentInput {
-  /** n × blockSize bytes (a view of a shared slot): block i is written at i × blockSize. */
-  readonly output: Uint8Array;
+  readonly output: BlockDestination;
+}
+
+/** Where a segment's blocks go. */
+export type BlockDestination =
+  /** n × blockSize bytes (a view of a shared slot): block i at i × blockSize. */
+  | { readonly memory: Uint8Array }
+  /** Straight into share files (lent by ShareWriter.positionalSink): only the blocks listed. */
+  | { readonly files: readonly BlockFileTarget[] };
+
+export interface BlockFileTarget {
+  readonly shnum: number;
+  readonly fd: number;
+  readonly position: number;
+}
+
+/** A block that could not be written to its share file (the others were). */
+export interface BlockWriteFailure {
+  readonly shnum: number;
+  readonly code: string | undefined;
+  readonly message: string;
+}
+
+export interface EncodedInto extends SegmentHashes {
+  readonly writeFailures: readonly BlockWriteFailure[];
 }
 
 export interface SegmentHashes {
@@ -79,8 +103,8 @@ function scratchOf(length: number): Uint8Array {
   return scratch;
 }
 
-/** Encrypts, erasure-codes and hashes one segment, writing the n blocks into `output`. */
-export function encodeSegmentInto(input: EncodeIntoInput): SegmentHashes {
+/** Encrypts, erasure-codes and hashes one segment, writing the n blocks to `output`. */
+export function encodeSegmentInto(input: EncodeIntoInput): EncodedInto {
   const { k, n, blockSize, output } = input;
   const dataLength = k * blockSize;
   const length = input.plaintext.length;
@@ -93,17 +117,52 @@ export function encodeSegmentInto(input: EncodeIntoInput): SegmentHashes {
   const dataBlocks = blockViews(data, k, blockSize);
   const parityBlocks = blockViews(parityArea, n - k, blockSize);
   if (n > k) codecFor(k, n).encode(dataBlocks, parityBlocks);
-  const blockHashes = hashBlocks([...dataBlocks, ...parityBlocks]);
-  copyBytes(output, data);
-  copyBytes(output, parityArea.subarray(0, (n - k) * blockSize), dataLength);
-  return { blockHashes, segmentHash: segmentHash(blockHashes.subarray(0, k * HASH_LENGTH)) };
+  const blocks = [...dataBlocks, ...parityBlocks];
+  const blockHashes = hashBlocks(blocks);
+  let writeFailures: BlockWriteFailure[] = [];
+  if ('memory' in output) {
+    copyBytes(output.memory, data);
+    copyBytes(output.memory, parityArea.subarray(0, (n - k) * blockSize), dataLength);
+  } else {
+    writeFailures = writeBlocks(blocks, output.files);
+  }
+  return {
+    blockHashes,
+    segmentHash: segmentHash(blockHashes.subarray(0, k * HASH_LENGTH)),
+    writeFailures,
+  };
+}
+
+/**
+ * Each block to its share file, from this thread's own memory: no copy into shared memory and
+ * no trip through the event loop. A failing share does not stop the others (the upload goes on
+ * without it, as with any node failing mid-stream).
+ */
+function writeBlocks(
+  blocks: readonly Uint8Array[],
+  targets: readonly BlockFileTarget[],
+): BlockWriteFailure[] {
+  const failures: BlockWriteFailure[] = [];
+  for (const { shnum, fd, position } of targets) {
+    try {
+      writeFullySync(fd, blocks[shnum] as Uint8Array, position);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      failures.push({
+        shnum,
+        code: typeof code === 'string' ? code : undefined,
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  return failures;
 }
 
 /** The same into fresh memory (mutable versions, which are built whole). */
 export function encodeSegment(input: EncodeSegmentInput): EncodedSegment {
-  const output = new Uint8Array(input.n * input.blockSize);
-  const hashes = encodeSegmentInto({ ...input, output });
-  return { ...hashes, blocks: blockViews(output, input.n, input.blockSize) };
+  const memory = new Uint8Array(input.n * input.blockSize);
+  const { blockHashes, segmentHash } = encodeSegmentInto({ ...input, output: { memory } });
+  return { blockHashes, segmentHash, blocks: blockViews(memory, input.n, input.blockSize) };
 }
 
 export function hashBlocks(blocks: readonly Uint8Array[]): Uint8Array {

@@ -3,10 +3,17 @@ import { merkleRoot } from '../merkle/hash-tree.js';
 import { SlotPool } from '../util/slot-pool.js';
 import { concatBytes } from '../util/bytes.js';
 import { UploadError, type GridContext } from '../grid/context.js';
-import type { SegmentHashes } from './segment-codec.js';
+import type { PositionalSink } from '../storage/node.js';
+import type {
+  BlockDestination,
+  BlockFileTarget,
+  BlockWriteFailure,
+  EncodedInto,
+  SegmentHashes,
+} from './segment-codec.js';
 import { roundUp, type EncodingParams } from './params.js';
 import { encodeUeb } from './ueb.js';
-import type { ShareFanout } from './share-writers.js';
+import type { OutgoingShare, ShareFanout } from './share-writers.js';
 
 const ZERO_IV = new Uint8Array(16);
 
@@ -16,8 +23,10 @@ export interface SegmentPipelineOptions {
   readonly n: number;
   /** Plaintext bytes of every segment but the last. */
   readonly segmentSize: number;
-  /** Segments in flight at most (each holds one slot of plaintext plus its n blocks). */
+  /** Segments in flight at most (each holds one slot of plaintext, plus its n blocks unless the workers write them). */
   readonly depth: number;
+  /** Bytes each share takes for the segments at least (whether it is worth lending its file). */
+  readonly expectedShareBytes: number;
   /** Called once a segment's blocks are written, with the plaintext bytes written so far. */
   readonly onWritten?: (plaintextBytes: number) => void;
   /**
@@ -43,6 +52,15 @@ export interface CodedSegment {
  * caller fills the next slot while earlier segments are coded or written, and the slots bound
  * memory whatever the file size. Shared by the upload of a known source and by the upload that
  * streams a file while a client still writes it (StreamingUpload).
+ *
+ * When every share lends its file (ShareWriter.positionalSink: local nodes, for shares too big to
+ * pack), the worker that codes a segment also writes its blocks, at their final offsets, from its
+ * own memory, with no copy into the slot and no write queued on the event loop. 1 GiB put, 12
+ * paired rounds against coding into the slot: median 2.62 → 2.50 s, CPU 3.98 → 3.82 s, and peak
+ * RSS 134 → 120 MB, as each slot shrinks from 2.67 MiB to 1 MiB. Blocks sit at
+ * fixed offsets (every segment but the last has the same block size), so the order in which
+ * workers finish does not matter; what the shares are told, and what is recorded, still goes in
+ * segment order.
  */
 export class SegmentPipeline {
   private readonly slots: SlotPool;
@@ -63,14 +81,28 @@ export class SegmentPipeline {
   /** Segments handed to `dispatch` so far. */
   private dispatched = 0;
 
-  constructor(
+  private constructor(
     private readonly ctx: GridContext,
     private readonly fanout: ShareFanout,
     private readonly options: SegmentPipelineOptions,
+    /** The shares' lent files (see the class), released by close(). */
+    private readonly sinks: ReadonlyMap<OutgoingShare, PositionalSink> | undefined,
   ) {
     const { segmentSize, k, n, depth } = options;
     this.blocksAt = roundUp(segmentSize, 64);
-    this.slots = new SlotPool(this.blocksAt + n * (segmentSize / k), depth);
+    this.slots = new SlotPool(
+      sinks === undefined ? this.blocksAt + n * (segmentSize / k) : segmentSize,
+      depth,
+    );
+  }
+
+  static async open(
+    ctx: GridContext,
+    fanout: ShareFanout,
+    options: SegmentPipelineOptions,
+  ): Promise<SegmentPipeline> {
+    const sinks = await fanout.lendSinks(options.expectedShareBytes);
+    return new SegmentPipeline(ctx, fanout, options, sinks);
   }
 
   /** Set once a write failed or the shares fell below `happy`. */
@@ -102,10 +134,14 @@ export class SegmentPipeline {
     const { k, n, segmentSize, aesKey } = this.options;
     const segment = this.dispatched++;
     const blockSize = roundUp(length, k) / k;
-    const blocks = slot.subarray(this.blocksAt, this.blocksAt + n * blockSize);
+    // Into the slot, or into the files of the shares still live (a failed share's file may be gone).
+    const output: BlockDestination =
+      this.sinks === undefined
+        ? { memory: slot.subarray(this.blocksAt, this.blocksAt + n * blockSize) }
+        : { files: this.fileTargets(segment * (segmentSize / k)) };
     const encoded = this.ctx.work.encodeInto({
       plaintext: slot.subarray(0, length),
-      output: blocks,
+      output,
       aesKey,
       iv: ZERO_IV,
       offset: segment * segmentSize,
@@ -122,16 +158,19 @@ export class SegmentPipeline {
     const issue = this.issued.then(async () => {
       const hashes = await encoded;
       if (this.failure !== undefined) return undefined;
-      const written = this.fanout.writeAll((shnum) =>
-        blocks.subarray(shnum * blockSize, (shnum + 1) * blockSize),
-      );
+      const written =
+        'memory' in output
+          ? this.fanout.writeAll((shnum) =>
+              output.memory.subarray(shnum * blockSize, (shnum + 1) * blockSize),
+            )
+          : this.reportWritten(output.files, hashes, blockSize);
       return { hashes, written };
     });
     this.issued = issue.then(() => undefined);
     this.issued.catch(() => undefined); // seen through `writes` below
     // Recorded in segment order once written. The slot comes back only when neither its coding
     // nor any write of it is pending any more, even after a failure: a worker may still be coding
-    // into it (a failure before it skips its issue step at once), or a writer copying from it.
+    // from or into it (a failure before it skips its issue step at once), or a writer copying from it.
     // A slot given back early would go, through close(), to another upload or download.
     this.writes = this.writes
       .then(async () => {
@@ -160,10 +199,41 @@ export class SegmentPipeline {
     await this.writes.catch(() => undefined);
   }
 
-  /** Once nothing more is dispatched: settles, then lets the next pipeline reuse the slots. */
+  /**
+   * Once nothing more is dispatched: settles, gives the lent share files back (no worker writes to
+   * them any more), then lets the next pipeline reuse the slots.
+   */
   async close(): Promise<void> {
     await this.settle();
+    for (const sink of this.sinks?.values() ?? []) sink.release();
     this.slots.close();
+  }
+
+  /** Where a segment whose blocks start `offset` bytes into the shares' segment area goes. */
+  private fileTargets(offset: number): BlockFileTarget[] {
+    const targets: BlockFileTarget[] = [];
+    for (const [share, sink] of this.sinks ?? []) {
+      if (!share.failed) targets.push({ shnum: share.shnum, fd: sink.fd, position: sink.base + offset });
+    }
+    return targets;
+  }
+
+  /** Tells each share what a worker wrote to it, or fails the share whose write failed. */
+  private async reportWritten(
+    files: readonly BlockFileTarget[],
+    coded: EncodedInto,
+    blockSize: number,
+  ): Promise<void> {
+    const failures = new Map(coded.writeFailures.map((failure) => [failure.shnum, failure]));
+    await Promise.all(
+      [...(this.sinks ?? [])].map(async ([share, sink]) => {
+        const target = files.find((file) => file.shnum === share.shnum);
+        if (target === undefined || share.failed) return;
+        const failure = failures.get(share.shnum);
+        if (failure === undefined) sink.wrote(target.position - sink.base + blockSize);
+        else await this.fanout.fail(share, sink.failed(writeError(failure)));
+      }),
+    );
   }
 
   /**
@@ -207,6 +277,11 @@ export class SegmentPipeline {
       this.unhappy ??= { error };
     }
   }
+}
+
+/** A worker's failed write as the error the write would have thrown on this thread. */
+function writeError(failure: BlockWriteFailure): Error {
+  return Object.assign(new Error(failure.message), failure.code === undefined ? {} : { code: failure.code });
 }
 
 export function ensureHappy(ctx: GridContext, fanout: ShareFanout): void {

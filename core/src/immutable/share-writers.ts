@@ -1,6 +1,6 @@
 import { base32Encode } from '../util/base32.js';
 import { happiness, permuteNodes } from '../storage/placement.js';
-import type { ShareWriter, StorageNode } from '../storage/node.js';
+import type { PositionalSink, ShareWriter, StorageNode } from '../storage/node.js';
 import { describeError, type ShareProblem } from '../grid/context.js';
 
 /** One share being streamed to one node; `failed` once its node let it down. */
@@ -54,7 +54,26 @@ export class ShareFanout {
 
   /** Appends one piece to every live share at once; a failing share is dropped, not fatal. */
   writeAll(pieceFor: (shnum: number) => Uint8Array): Promise<void> {
-    return this.eachLive((writer, shnum) => writer.write(pieceFor(shnum)));
+    return this.eachLive((writer, share) => writer.write(pieceFor(share.shnum)));
+  }
+
+  /**
+   * Every live share's file, lent for writing from other threads (ShareWriter.positionalSink); or
+   * undefined, lending none, when any share cannot or would rather not lend. A share that fails
+   * meanwhile is dropped, as in writeAll.
+   */
+  async lendSinks(expectedBytes: number): Promise<Map<OutgoingShare, PositionalSink> | undefined> {
+    if (!this.live.every((share) => share.writer?.positionalSink !== undefined)) return undefined;
+    const sinks = new Map<OutgoingShare, PositionalSink>();
+    let declined = false;
+    await this.eachLive(async (writer, share) => {
+      const sink = await writer.positionalSink?.(expectedBytes);
+      if (sink === undefined) declined = true;
+      else sinks.set(share, sink);
+    });
+    if (!declined) return sinks;
+    for (const sink of sinks.values()) sink.release();
+    return undefined;
   }
 
   /** Whether every share can be written in place (ShareWriter.writeAt). */
@@ -64,17 +83,17 @@ export class ShareFanout {
 
   /** Replaces bytes at `offset` of every live share, as writeAll appends (see canWriteAt). */
   writeAtAll(offset: number, pieceFor: (shnum: number) => Uint8Array): Promise<void> {
-    return this.eachLive(async (writer, shnum) => {
+    return this.eachLive(async (writer, share) => {
       if (writer.writeAt === undefined) throw new Error('this storage node cannot write in place');
-      await writer.writeAt(offset, pieceFor(shnum));
+      await writer.writeAt(offset, pieceFor(share.shnum));
     });
   }
 
-  private async eachLive(step: (writer: ShareWriter, shnum: number) => Promise<void>): Promise<void> {
+  private async eachLive(step: (writer: ShareWriter, share: OutgoingShare) => Promise<void>): Promise<void> {
     await Promise.all(
       this.live.map(async (share) => {
         try {
-          await step(share.writer as ShareWriter, share.shnum);
+          await step(share.writer as ShareWriter, share);
         } catch (error) {
           await this.fail(share, error);
         }
@@ -98,7 +117,8 @@ export class ShareFanout {
     );
   }
 
-  private async fail(share: OutgoingShare, error: unknown): Promise<void> {
+  /** Drops a share whose node let it down (reported in `problems`), as a failing write does. */
+  async fail(share: OutgoingShare, error: unknown): Promise<void> {
     // Several writes may be in flight to one share (SegmentPipeline): the first failure counts.
     if (share.failed) return;
     share.failed = true;

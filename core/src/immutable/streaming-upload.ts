@@ -69,13 +69,16 @@ export class StreamingUpload {
       await fanout.abortAll();
       throw error;
     }
-    const pipeline = new SegmentPipeline(ctx, fanout, {
+    // Lending drops a share that fails meanwhile rather than throwing (ShareFanout.lendSinks).
+    const pipeline = await SegmentPipeline.open(ctx, fanout, {
       aesKey: chkAesKey(key),
       k,
       n,
       segmentSize,
       depth: STREAM_DEPTH,
       keepReadable: true,
+      // It finishes with a whole segment at least (see the class).
+      expectedShareBytes: segmentSize / k,
     });
     return new StreamingUpload(ctx, key, fanout, pipeline, segmentSize);
   }

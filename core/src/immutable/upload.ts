@@ -106,12 +106,13 @@ async function streamShares(
 ): Promise<Uint8Array> {
   await fanout.writeAll((shnum) => encodeChkHeader({ shnum, params }));
   ensureHappy(ctx, fanout);
-  const pipeline = new SegmentPipeline(ctx, fanout, {
+  const pipeline = await SegmentPipeline.open(ctx, fanout, {
     aesKey,
     k: params.k,
     n: params.n,
     segmentSize: params.segmentSize,
     depth: 6,
+    expectedShareBytes: Math.ceil(params.size / params.k),
     onWritten: (done) => onProgress?.(done, params.size),
   });
   const input = await readSequentially(source);

@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 /** Writes all of `data` at `position`, however many calls the kernel needs. */
@@ -7,6 +8,16 @@ export async function writeFully(handle: FileHandle, data: Uint8Array, position:
     const { bytesWritten } = await handle.write(data, done, data.byteLength - done, position + done);
     if (bytesWritten <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
     done += bytesWritten;
+  }
+}
+
+/** writeFully on a bare descriptor, blocking: for worker threads, which have nothing else to do meanwhile. */
+export function writeFullySync(fd: number, data: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < data.byteLength) {
+    const written = writeSync(fd, data, done, data.byteLength - done, position + done);
+    if (written <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
+    done += written;
   }
 }
 

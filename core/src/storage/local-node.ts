@@ -35,6 +35,7 @@ import {
 } from './share-checks.js';
 import type {
   NodeSpace,
+  PositionalSink,
   ShareInfo,
   ShareTest,
   ShareWriter,
@@ -218,7 +219,14 @@ interface WriterHost {
   forget(writer: LocalShareWriter): void;
 }
 
-const FLUSH_EVERY = 64 * 1024 * 1024;
+/**
+ * Written bytes per share between background flushes (maybeFlush). What is left unflushed when
+ * the upload ends waits for the fsync at commit, with the CPUs idle: five shares left up to
+ * 5 × 64 MiB. At 16 MiB the time from the last block written to the shares committed went from
+ * 0.10-0.12 s to 0.06-0.10 s on a 1 GiB put, and the put from 2.29 to 2.16 s (median of 5 pairs);
+ * 8 MiB was no better and took more CPU.
+ */
+const FLUSH_EVERY = 16 * 1024 * 1024;
 /**
  * Background flushes running at once, across every share writer of the process. Each holds a
  * thread of libuv's pool (4 threads) for as long as the disk takes; five shares flushing at once
@@ -247,6 +255,10 @@ class LocalShareWriter implements ShareWriter {
   /** Once the share outgrew SMALL_SHARE: its temp file and the bytes written to it. */
   private file: { readonly handle: FileHandle; readonly temp: string } | undefined;
   private position = 0;
+  /** Sinks lent and not yet released: the temp file stays open while any is out (see discard). */
+  private lent = 0;
+  /** Set by discard while sinks are out: closes the temp file once the last one comes back. */
+  private closeWhenReturned: (() => void) | undefined;
   /** The latest writes, queued and not yet started: writes called meanwhile join them (see write). */
   private gathering:
     { readonly chunks: Uint8Array[]; bytes: number; readonly done: Promise<void> } | undefined;
@@ -299,6 +311,44 @@ class LocalShareWriter implements ShareWriter {
     await writevFully(handle, chunks, this.position);
     this.position += bytes;
     this.maybeFlush(handle, bytes);
+  }
+
+  /**
+   * Lent after every earlier write landed, and only when the share will outgrow SMALL_SHARE: a
+   * share that stays small is held and packed, which needs no file at all.
+   */
+  positionalSink(expectedBytes: number): Promise<PositionalSink | undefined> {
+    this.gathering = undefined;
+    let sink: PositionalSink | undefined;
+    return this.queued(async () => {
+      if (this.file === undefined && this.heldBytes + expectedBytes <= SMALL_SHARE) return;
+      sink = this.lend((await this.openFile()).handle);
+    }).then(() => sink);
+  }
+
+  private lend(handle: FileHandle): PositionalSink {
+    this.lent++;
+    const base = this.position;
+    let released = false;
+    return {
+      fd: handle.fd,
+      base,
+      wrote: (end) => {
+        const at = base + end;
+        if (at <= this.position) return;
+        this.maybeFlush(handle, at - this.position);
+        this.position = at;
+      },
+      failed: (error) => {
+        this.failure ??= toNodeError(this.host.id, 'writing share', error);
+        return this.failure;
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--this.lent === 0) this.closeWhenReturned?.();
+      },
+    };
   }
 
   /** In call order with the writes, like them; the share's length does not change. */
@@ -407,6 +457,7 @@ class LocalShareWriter implements ShareWriter {
 
   async commit(): Promise<void> {
     if (this.state !== 'open') throw new StorageNodeError(this.host.id, `share writer is ${this.state}`);
+    if (this.lent > 0) throw new StorageNodeError(this.host.id, 'share committed while its file is lent');
     this.state = 'committing';
     await this.tail;
     await this.flushing;
@@ -448,8 +499,18 @@ class LocalShareWriter implements ShareWriter {
       this.host.forget(this);
       this.held = [];
       if (this.file === undefined) return;
-      await ignoring(this.file.handle.close());
-      await ignoring(unlink(this.file.temp));
+      const { handle, temp } = this.file;
+      if (this.lent === 0) {
+        await ignoring(handle.close());
+        await ignoring(unlink(temp));
+        return;
+      }
+      // A thread may still be writing through a lent sink: the descriptor stays open (the space
+      // of the unlinked file is freed when it closes) until the last sink is released, as closing
+      // it now would let the next open() reuse its number under that thread's writes. Abort does
+      // not wait for that: the sink's holder may itself be waiting for this abort.
+      this.closeWhenReturned = () => void ignoring(handle.close());
+      await ignoring(unlink(temp));
     })();
     return this.discarded;
   }

@@ -48,10 +48,38 @@ export interface ShareWriter {
    * file's spool, which left those bytes to the stream, needs them after all.
    */
   readAt?(offset: number, length: number): Promise<Uint8Array>;
-  /** Makes the share durable and visible atomically (replacing any previous share). */
+  /**
+   * Optional: lends the share's file to another thread, which writes blocks at known offsets
+   * itself (the upload's workers write each coded block straight from their own memory; see
+   * SegmentPipeline). Resolves after every earlier write; undefined when the share is better kept
+   * as it is (it would stay small enough to be held in memory and packed). `expectedBytes` is how
+   * much the caller means to write through the sink, at least.
+   */
+  positionalSink?(expectedBytes: number): Promise<PositionalSink | undefined>;
+  /** Makes the share durable and visible atomically (replacing any previous share). Not while a sink is lent. */
   commit(): Promise<void>;
   /** Drops everything written; safe to call after a failed write or twice. */
   abort(): Promise<void>;
+}
+
+/**
+ * A share file lent to other threads (ShareWriter.positionalSink). The writer keeps the file
+ * descriptor open until `release`, even when the share is aborted meanwhile, so that a thread
+ * still writing never writes to a descriptor that was closed and perhaps reused for another file.
+ */
+export interface PositionalSink {
+  readonly fd: number;
+  /** Share offset of the sink's byte 0: the bytes written before it was lent. */
+  readonly base: number;
+  /**
+   * The caller wrote sink bytes up to `end` (exclusive; earlier ones may still be in flight): an
+   * append through `write` goes after the furthest end reported.
+   */
+  wrote(end: number): void;
+  /** A write through the sink failed: the share fails as if `write` had thrown; returns its error. */
+  failed(error: unknown): Error;
+  /** Done with the descriptor (once, after every write through it settled). */
+  release(): void;
 }
 
 /**

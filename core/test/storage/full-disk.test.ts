@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { base32Encode } from '../../src/util/base32.js';
 import { LocalDirectoryNode, StorageFullError, StorageNodeError } from '../../src/storage/index.js';
+import { Grid } from '../../src/grid/grid.js';
+import { bytesSource } from '../../src/util/byte-source.js';
 
 const newSi = (): string => base32Encode(randomBytes(16));
 const KiB = 1024;
@@ -132,6 +134,40 @@ describe('LocalDirectoryNode on a full file system (1 MiB tmpfs)', () => {
     node = await LocalDirectoryNode.open(join(mountPoint, 'node'));
     expect(await shareCount(node)).toBe(committed.size);
   });
+
+  // The upload's workers write the blocks of big shares themselves (SegmentPipeline): their
+  // ENOSPC must fail that one share as a failing write does, and the others carry the upload.
+  it.each([2, 0])(
+    'uploads a file while this node fills up under it (%i worker threads): its share fails alone, its space comes back',
+    async (threads) => {
+      const others = await mkdtemp(join(tmpdir(), 'grid-others-'));
+      const nodes = [node!];
+      for (let i = 0; i < 4; i++) nodes.push(await LocalDirectoryNode.create(join(others, `n${i}`)));
+      const grid = new Grid({ nodes, encoding: { k: 3, happy: 4, n: 5 }, threads });
+      try {
+        const freeBefore = (await node!.space()).freeBytes;
+        const data = new Uint8Array(randomBytes(6 * 1024 * KiB)); // 2 MiB per share: more than the tmpfs
+        const report = await grid.upload(bytesSource(data), { key: 'random' });
+        expect(report.happiness).toBe(4);
+        expect(report.problems).toEqual([
+          {
+            nodeId: node!.id,
+            shnum: expect.any(Number) as number,
+            reason: expect.stringMatching(/no space left/) as string,
+          },
+        ]);
+        expect(report.placements.map((placement) => placement.nodeId)).not.toContain(node!.id);
+        expect(Buffer.from(await grid.readAll(report.cap)).equals(data)).toBe(true);
+        expect(await shareCount(node!)).toBe(0);
+        expect(await tempFiles(node!.location)).toEqual([]);
+        expect((await node!.space()).freeBytes).toBe(freeBefore);
+      } finally {
+        await grid.close();
+        for (const other of nodes.slice(1)) await other.close();
+        await rm(others, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('turns ENOSPC in test-and-set into StorageFullError and leaves the old share', async () => {
     const si = newSi();
