@@ -205,7 +205,7 @@ export class SegmentPipeline {
    */
   async close(): Promise<void> {
     await this.settle();
-    for (const sink of this.sinks?.values() ?? []) sink.release();
+    await Promise.all([...(this.sinks?.values() ?? [])].map((sink) => sink.release()));
     this.slots.close();
   }
 
@@ -230,8 +230,12 @@ export class SegmentPipeline {
         const target = files.find((file) => file.shnum === share.shnum);
         if (target === undefined || share.failed) return;
         const failure = failures.get(share.shnum);
-        if (failure === undefined) sink.wrote(target.position - sink.base + blockSize);
-        else await this.fanout.fail(share, sink.failed(writeError(failure)));
+        try {
+          if (failure === undefined) sink.wrote(target.position - sink.base + blockSize);
+          else throw sink.failed(writeError(failure));
+        } catch (error) {
+          await this.fanout.fail(share, error);
+        }
       }),
     );
   }

@@ -72,7 +72,7 @@ export class ShareFanout {
       else sinks.set(share, sink);
     });
     if (!declined) return sinks;
-    for (const sink of sinks.values()) sink.release();
+    await Promise.all([...sinks.values()].map((sink) => sink.release()));
     return undefined;
   }
 

@@ -258,7 +258,7 @@ class LocalShareWriter implements ShareWriter {
   /** Sinks lent and not yet released: the temp file stays open while any is out (see discard). */
   private lent = 0;
   /** Set by discard while sinks are out: closes the temp file once the last one comes back. */
-  private closeWhenReturned: (() => void) | undefined;
+  private closeWhenReturned: (() => Promise<void>) | undefined;
   /** The latest writes, queued and not yet started: writes called meanwhile join them (see write). */
   private gathering:
     { readonly chunks: Uint8Array[]; bytes: number; readonly done: Promise<void> } | undefined;
@@ -334,6 +334,9 @@ class LocalShareWriter implements ShareWriter {
       fd: handle.fd,
       base,
       wrote: (end) => {
+        // Aborted from elsewhere (its node closed): the caller hears it now, as a write would.
+        if (this.failure !== undefined) throw this.failure;
+        if (this.state !== 'open') throw new StorageNodeError(this.host.id, `share writer is ${this.state}`);
         const at = base + end;
         if (at <= this.position) return;
         this.maybeFlush(handle, at - this.position);
@@ -343,10 +346,10 @@ class LocalShareWriter implements ShareWriter {
         this.failure ??= toNodeError(this.host.id, 'writing share', error);
         return this.failure;
       },
-      release: () => {
+      release: async () => {
         if (released) return;
         released = true;
-        if (--this.lent === 0) this.closeWhenReturned?.();
+        if (--this.lent === 0) await this.closeWhenReturned?.();
       },
     };
   }
@@ -509,8 +512,11 @@ class LocalShareWriter implements ShareWriter {
       // of the unlinked file is freed when it closes) until the last sink is released, as closing
       // it now would let the next open() reuse its number under that thread's writes. Abort does
       // not wait for that: the sink's holder may itself be waiting for this abort.
-      this.closeWhenReturned = () => void ignoring(handle.close());
+      this.closeWhenReturned = async () => void (await ignoring(handle.close()));
       await ignoring(unlink(temp));
+      // Its space comes back now rather than at release: after ENOSPC, other shares on the same
+      // file system need it. Writes still in flight only leave a sparse block or two.
+      await ignoring(handle.truncate(0));
     })();
     return this.discarded;
   }

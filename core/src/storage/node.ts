@@ -73,13 +73,17 @@ export interface PositionalSink {
   readonly base: number;
   /**
    * The caller wrote sink bytes up to `end` (exclusive; earlier ones may still be in flight): an
-   * append through `write` goes after the furthest end reported.
+   * append through `write` goes after the furthest end reported. Throws, as `write` would reject,
+   * once the share failed or was aborted.
    */
   wrote(end: number): void;
   /** A write through the sink failed: the share fails as if `write` had thrown; returns its error. */
   failed(error: unknown): Error;
-  /** Done with the descriptor (once, after every write through it settled). */
-  release(): void;
+  /**
+   * Done with the descriptor (once, after every write through it settled). Resolves once the
+   * writer is done with it too: closed, when the share was aborted meanwhile.
+   */
+  release(): Promise<void>;
 }
 
 /**

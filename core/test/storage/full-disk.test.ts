@@ -2,6 +2,7 @@
 // Two ways: a real 1 MiB tmpfs (needs root; skipped with the reason otherwise) and injected errors.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeSync } from 'node:fs';
 import { mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,6 +134,21 @@ describe('LocalDirectoryNode on a full file system (1 MiB tmpfs)', () => {
     await node!.close();
     node = await LocalDirectoryNode.open(join(mountPoint, 'node'));
     expect(await shareCount(node)).toBe(committed.size);
+  });
+
+  it('frees the space of a share aborted while its file is lent at once, not when the file comes back', async () => {
+    const freeBefore = (await node!.space()).freeBytes;
+    const writer = await node!.createShare(newSi(), 0);
+    const sink = await writer.positionalSink?.(600 * KiB);
+    if (sink === undefined) throw new Error('a 600 KiB share is lent');
+    writeSync(sink.fd, randomBytes(600 * KiB), 0, 600 * KiB, sink.base);
+    sink.wrote(600 * KiB);
+    // Another share on this file system failed for want of space: this upload gives up.
+    await writer.abort();
+    expect((await node!.space()).freeBytes).toBe(freeBefore);
+    writeSync(sink.fd, randomBytes(4 * KiB), 0, 4 * KiB, sink.base + 300 * KiB); // a worker still busy
+    await sink.release();
+    expect(await tempFiles(node!.location)).toEqual([]);
   });
 
   // The upload's workers write the blocks of big shares themselves (SegmentPipeline): their
