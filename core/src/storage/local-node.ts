@@ -508,14 +508,16 @@ class LocalShareWriter implements ShareWriter {
         await ignoring(unlink(temp));
         return;
       }
-      // A thread may still be writing through a lent sink: the descriptor stays open (the space
-      // of the unlinked file is freed when it closes) until the last sink is released, as closing
-      // it now would let the next open() reuse its number under that thread's writes. Abort does
-      // not wait for that: the sink's holder may itself be waiting for this abort.
-      this.closeWhenReturned = async () => void (await ignoring(handle.close()));
+      // A thread may still be writing through a lent sink: the descriptor stays open until the
+      // last sink is released, as closing it now would let the next open() reuse its number under
+      // that thread's writes. Abort does not wait for that, as the sink's holder may itself be
+      // waiting for this abort; the file goes now, and its space with it (after ENOSPC, other
+      // shares on the same file system need it). Writes still in flight leave a sparse block or
+      // two, freed at the close.
+      this.closeWhenReturned = async () => {
+        await ignoring(handle.close());
+      };
       await ignoring(unlink(temp));
-      // Its space comes back now rather than at release: after ENOSPC, other shares on the same
-      // file system need it. Writes still in flight only leave a sparse block or two.
       await ignoring(handle.truncate(0));
     })();
     return this.discarded;
