@@ -192,7 +192,11 @@ export type DecodeFailure =
 export type DecodedSegment = { readonly ok: true; readonly data: Uint8Array } | DecodeFailure;
 
 export interface DecodeIntoInput extends DecodeSegmentInput {
-  /** Receives the segment's plaintext (a view of a shared slot, at least segmentLength bytes). */
+  /**
+   * Receives the segment's plaintext (a view of a shared slot, at least segmentLength bytes). It
+   * may be where the blocks lie: data block i at i × block length, parity blocks in the places of
+   * missing data blocks (SegmentReader decodes in place so).
+   */
   readonly output: Uint8Array;
 }
 
@@ -241,10 +245,14 @@ export function decodeSegmentInto(input: DecodeIntoInput): { readonly ok: true }
   }
   const plain = output.subarray(0, input.segmentLength);
   // When the data blocks lie back to back (the reader places them so), they already are the
-  // ciphertext: decrypt straight from them, with no assembling copy.
+  // ciphertext: decrypt straight from them, with no assembling copy, and in place when `output`
+  // is where they lie. Otherwise they are assembled into `output` first: in place, each block
+  // moves to an offset no later than its own (blocks of a short last segment lie a full block
+  // apart), so going in order never overwrites a block before it is moved, and a rebuilt block
+  // goes where a parity block lay, which is no longer needed.
   const ciphertext = contiguous(good, k, input.segmentLength) ?? assemble(good, k, plain);
   if (input.crypto === undefined) {
-    if (ciphertext !== plain) copyBytes(plain, ciphertext);
+    if (!sameBytes(ciphertext, plain)) copyBytes(plain, ciphertext);
   } else {
     const { aesKey, iv, offset } = input.crypto;
     aesCtrInto(aesKey, iv, offset, ciphertext, plain);
@@ -265,6 +273,10 @@ function contiguous(
       return undefined;
   }
   return new Uint8Array(first.buffer, first.byteOffset, length);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length;
 }
 
 function assemble(blocks: ReadonlyArray<Uint8Array | undefined>, k: number, target: Uint8Array): Uint8Array {

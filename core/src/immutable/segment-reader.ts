@@ -2,7 +2,7 @@ import type { StorageNode } from '../storage/node.js';
 import { describeError, NotEnoughSharesError, type GridContext, type ShareProblem } from '../grid/context.js';
 import type { SegmentCrypto } from './segment-codec.js';
 import { SlotPool } from '../util/slot-pool.js';
-import { blockLength, roundUp, segmentLength, type EncodingParams } from './params.js';
+import { blockLength, segmentLength, type EncodingParams } from './params.js';
 import type { ShareBodyLayout } from './share-layout.js';
 import { copyBytes, copyOf } from '../util/shared-copy.js';
 
@@ -175,10 +175,10 @@ export class SegmentReader {
     const { params, layout, storageIndex } = this.trust;
     if (index < 0 || index >= params.numSegments) throw new RangeError(`no segment ${index}`);
     const length = blockLength(params, index);
-    // One slot holds the k fetched blocks, then the decoded segment; workers see it without a copy.
-    // The segment starts 64-byte aligned so that copies out of the slot move whole words (copyBytes).
-    const outputAt = roundUp(params.k * params.blockSize, 64);
-    this.slots ??= new SlotPool(outputAt + params.segmentSize, 5);
+    // One slot holds the k fetched blocks, which are decrypted in place into the segment (the data
+    // blocks are the ciphertext); workers see it without a copy. k blocks are one segment, so a
+    // download's slots and an upload's are the same size and reuse each other (SlotPool.close).
+    this.slots ??= new SlotPool(params.k * params.blockSize, 5);
     const slot = await this.slots.acquire();
     let leased = false;
     try {
@@ -211,10 +211,7 @@ export class SegmentReader {
             ? undefined
             : { ...this.trust.crypto, offset: index * params.segmentSize };
         const plainLength = segmentLength(params, index);
-        const output =
-          target === undefined
-            ? slot.subarray(outputAt, outputAt + plainLength)
-            : target.subarray(0, plainLength);
+        const output = (target ?? slot).subarray(0, plainLength);
         const decoded = await this.ctx.work.decodeInto({
           blocks,
           expectedBlockHashes: expected,
