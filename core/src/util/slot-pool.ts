@@ -52,13 +52,15 @@ export class SlotPool {
  * reader). Why: a worker that was sent a view of a slot keeps its memory alive until its own
  * garbage collector runs, and workers make little garbage, so fresh slots per upload piled up: a
  * gateway's RSS grew from 137 to 167 MB over 14 puts of 256 MiB, and to 142 MB over 10 with reuse.
- * A pool takes a spare up to half again its slot size (a download's 2 MiB slots fit in an
- * upload's 2.67 MiB ones), rather than allocate while those sit idle.
+ * A pool takes a spare up to half again its slot size rather than allocate while those sit idle.
+ * Downloads and uploads to local nodes have slots of one segment (1 MiB); an upload to nodes that
+ * do not lend their files has 2.67 MiB ones (the segment and its 5 blocks, 3-of-5).
  */
 const spareSlots: Uint8Array[] = [];
 /**
- * What the spares may hold: two uploads' slots (16 MiB each with 1 MiB segments). Past it the
- * smallest go first, so a run of small files cannot crowd out the slots that matter.
+ * What the spares may hold: several uploads' or downloads' slots (6 MiB for an upload with 1 MiB
+ * segments to local nodes, 16 MiB to others). Past it the smallest go first, so a run of small
+ * files cannot crowd out the slots that matter.
  */
 const MAX_SPARE_BYTES = 32 * 1024 * 1024;
 
