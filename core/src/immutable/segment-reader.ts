@@ -176,8 +176,9 @@ export class SegmentReader {
     if (index < 0 || index >= params.numSegments) throw new RangeError(`no segment ${index}`);
     const length = blockLength(params, index);
     // One slot holds the k fetched blocks, which are decrypted in place into the segment (the data
-    // blocks are the ciphertext); workers see it without a copy. k blocks are one segment, so a
-    // download's slots and an upload's are the same size and reuse each other (SlotPool.close).
+    // blocks are the ciphertext); workers see it without a copy. k blocks are one segment, the size
+    // of an upload's slots: a reader takes the spares a finished upload left (SlotPool.close).
+    // Its own are not handed on (a reader has no end it is told of) and go with the reader.
     this.slots ??= new SlotPool(params.k * params.blockSize, 5);
     const slot = await this.slots.acquire();
     let leased = false;
