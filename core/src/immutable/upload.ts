@@ -106,23 +106,18 @@ async function streamShares(
 ): Promise<Uint8Array> {
   await fanout.writeAll((shnum) => encodeChkHeader({ shnum, params }));
   ensureHappy(ctx, fanout);
-  // The source first: a pipeline, once open, holds the shares' files until it is closed.
+  // The source first: a pipeline, once open, holds the shares' files until it is closed. Opening
+  // it drops a share that fails meanwhile rather than throwing (ShareFanout.lendSinks).
   const input = await readSequentially(source);
-  let pipeline: SegmentPipeline;
-  try {
-    pipeline = await SegmentPipeline.open(ctx, fanout, {
-      aesKey,
-      k: params.k,
-      n: params.n,
-      segmentSize: params.segmentSize,
-      depth: 6,
-      expectedShareBytes: Math.ceil(params.size / params.k),
-      onWritten: (done) => onProgress?.(done, params.size),
-    });
-  } catch (error) {
-    await input.close();
-    throw error;
-  }
+  const pipeline = await SegmentPipeline.open(ctx, fanout, {
+    aesKey,
+    k: params.k,
+    n: params.n,
+    segmentSize: params.segmentSize,
+    depth: 6,
+    expectedShareBytes: Math.ceil(params.size / params.k),
+    onWritten: (done) => onProgress?.(done, params.size),
+  });
   try {
     for (let segment = 0; segment < params.numSegments && !pipeline.failed; segment++) {
       const slot = await pipeline.acquire();

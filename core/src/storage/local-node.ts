@@ -279,6 +279,10 @@ class LocalShareWriter implements ShareWriter {
    * kernel's). In a put traced with strace, 1 call in 5 carried such a group. Order is unchanged:
    * a group only ever holds writes called one after the other with nothing queued in between
    * (writeAt and readAt close it), and it runs where its first write was queued.
+   *
+   * Since uploads lend big shares' files to the workers (positionalSink), their blocks no longer
+   * come through here; gathering now serves uploads that do not lend (when any share of the
+   * upload declines), and the small writes around the blocks (headers, hash lists).
    */
   write(chunk: Uint8Array): Promise<void> {
     const open = this.gathering;

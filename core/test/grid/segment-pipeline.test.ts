@@ -10,7 +10,37 @@ import { ShareFanout } from '../../src/immutable/share-writers.js';
 import { MemoryNode } from '../../src/storage/memory-node.js';
 import { LocalDirectoryNode } from '../../src/storage/local-node.js';
 import { SlotPool } from '../../src/util/slot-pool.js';
-import { createSegmentWork } from '../../src/work/pool.js';
+import { createSegmentWork, type SegmentWork } from '../../src/work/pool.js';
+import type { StorageNode } from '../../src/storage/node.js';
+
+/** A 3-of-5 pipeline over `nodes` whose segment work is `work` (a stand-in for the workers). */
+async function pipelineOver(
+  nodes: readonly StorageNode[],
+  work: SegmentWork,
+  options: { seed: number; segmentSize: number; expectedShareBytes: number },
+): Promise<{ fanout: ShareFanout; pipeline: SegmentPipeline }> {
+  const ctx = {
+    nodes,
+    encoding: { k: 3, happy: 4, n: 5 },
+    work,
+    maxSegmentSize: 1 << 20,
+  } as unknown as GridContext;
+  const fanout = await ShareFanout.open(nodes, new Uint8Array(16).fill(options.seed), 5);
+  const pipeline = await SegmentPipeline.open(ctx, fanout, {
+    aesKey: new Uint8Array(32),
+    k: 3,
+    n: 5,
+    segmentSize: options.segmentSize,
+    depth: 2,
+    expectedShareBytes: options.expectedShareBytes,
+  });
+  return { fanout, pipeline };
+}
+
+/** What a worker answers for a segment of 5 blocks (the hashes do not matter here). */
+function coded(writeFailures: EncodedInto['writeFailures'] = []): EncodedInto {
+  return { segmentHash: new Uint8Array(32), blockHashes: new Uint8Array(32 * 5), writeFailures };
+}
 
 describe('SegmentPipeline after a coding failure', () => {
   it('gives no slot to another pool while a worker still codes into it', async () => {
@@ -21,24 +51,14 @@ describe('SegmentPipeline after a coding failure', () => {
         if (calls++ === 0) throw new Error('worker died'); // segment 0
         await sleep(50); // segment 1: its worker is still busy...
         if ('memory' in input.output) input.output.memory.fill(0xee); // ...and writes its blocks into the slot
-        return { segmentHash: new Uint8Array(32), blockHashes: new Uint8Array(32 * 5), writeFailures: [] };
+        return coded();
       },
     };
     const nodes = Array.from({ length: 5 }, (_, i) => new MemoryNode({ id: `n${i}` }));
-    const ctx = {
-      nodes,
-      encoding: { k: 3, happy: 4, n: 5 },
-      work,
-      maxSegmentSize: 1 << 20,
-    } as unknown as GridContext;
-    const fanout = await ShareFanout.open(nodes, new Uint8Array(16).fill(7), 5);
     const segmentSize = 3 * 4099; // a slot size no other test uses
-    const pipeline = await SegmentPipeline.open(ctx, fanout, {
-      aesKey: new Uint8Array(32),
-      k: 3,
-      n: 5,
+    const { pipeline } = await pipelineOver(nodes, work, {
+      seed: 7,
       segmentSize,
-      depth: 2,
       expectedShareBytes: 2 * (segmentSize / 3),
     });
     for (let i = 0; i < 2; i++) pipeline.dispatch(await pipeline.acquire(), segmentSize);
@@ -69,27 +89,13 @@ describe('SegmentPipeline with lent share files (local nodes)', () => {
           targets.length === 1
             ? [{ shnum: 2, code: 'ENOSPC', message: 'ENOSPC: no space left on device' }]
             : [];
-        return Promise.resolve({
-          segmentHash: new Uint8Array(32),
-          blockHashes: new Uint8Array(32 * 5),
-          writeFailures,
-        });
+        return Promise.resolve(coded(writeFailures));
       },
     };
-    const ctx = {
-      nodes,
-      encoding: { k: 3, happy: 4, n: 5 },
-      work,
-      maxSegmentSize: 1 << 20,
-    } as unknown as GridContext;
-    const fanout = await ShareFanout.open(nodes, new Uint8Array(16).fill(9), 5);
     const segmentSize = 3 * 4096;
-    const pipeline = await SegmentPipeline.open(ctx, fanout, {
-      aesKey: new Uint8Array(32),
-      k: 3,
-      n: 5,
+    const { fanout, pipeline } = await pipelineOver(nodes, work, {
+      seed: 9,
       segmentSize,
-      depth: 2,
       expectedShareBytes: 1 << 20,
     });
     try {
