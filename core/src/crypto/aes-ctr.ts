@@ -48,7 +48,7 @@ export function aesCtrTransform(
  */
 const PIECE = 16 * 1024;
 
-/** Transforms `source` into `target` (same length; the same buffer is fine). */
+/** Transforms `source` into `target` (at least as long; the same buffer is fine). */
 export function aesCtrInto(
   key: Uint8Array,
   iv: Uint8Array,
@@ -56,10 +56,38 @@ export function aesCtrInto(
   source: Uint8Array,
   target: Uint8Array,
 ): void {
-  if (target.length < source.length) throw new RangeError('AES-CTR target is shorter than its source');
+  aesCtrIntoParts(key, iv, offset, source, [target]);
+}
+
+/**
+ * Transforms `source` into `targets` laid end to end: each is filled to its length before the
+ * next (the data blocks of a segment, which need not be adjacent in memory).
+ */
+export function aesCtrIntoParts(
+  key: Uint8Array,
+  iv: Uint8Array,
+  offset: number,
+  source: Uint8Array,
+  targets: readonly Uint8Array[],
+): void {
+  const room = targets.reduce((sum, target) => sum + target.length, 0);
+  if (room < source.length) throw new RangeError('AES-CTR targets are shorter than their source');
   const cipher = aesCtrAt(key, iv, offset);
-  for (let at = 0; at < source.length; at += PIECE) {
-    copyBytes(target, cipher.update(source.subarray(at, Math.min(source.length, at + PIECE))), at);
+  let part = 0;
+  let at = 0; // in targets[part]
+  for (let from = 0; from < source.length; from += PIECE) {
+    const out = cipher.update(source.subarray(from, Math.min(source.length, from + PIECE)));
+    for (let used = 0; used < out.length;) {
+      const target = targets[part] as Uint8Array;
+      const take = Math.min(out.length - used, target.length - at);
+      copyBytes(target, take === out.length ? out : out.subarray(used, used + take), at);
+      used += take;
+      at += take;
+      if (at === target.length) {
+        part++;
+        at = 0;
+      }
+    }
   }
   cipher.final();
 }

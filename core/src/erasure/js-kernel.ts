@@ -1,5 +1,5 @@
 import { gfMulRow } from './gf256.js';
-import type { GfMatrix, MatrixKernel } from './matrix.js';
+import type { CodingWorkspace, GfMatrix, MatrixKernel } from './matrix.js';
 
 /**
  * The portable kernel: plain JavaScript table lookups, used where WebAssembly SIMD is missing.
@@ -18,7 +18,23 @@ export const jsKernel: MatrixKernel = {
     computed.forEach((output, r) => into[r]!.set(output));
     return [...into];
   },
+  workspace(matrix: GfMatrix, blockLength: number): CodingWorkspace {
+    const count = matrix.cols + matrix.rows;
+    const blocks = reusedBlocks(count, blockLength);
+    return {
+      blocks,
+      apply: () => void jsKernel.apply(matrix, blocks.slice(0, matrix.cols), blocks.slice(matrix.cols)),
+    };
+  },
 };
+
+/** The last workspace's blocks, reused while the shape holds (a file's segments all share one). */
+let lastBlocks: Uint8Array[] = [];
+function reusedBlocks(count: number, blockLength: number): Uint8Array[] {
+  if (lastBlocks.length !== count || lastBlocks[0]?.length !== blockLength)
+    lastBlocks = Array.from({ length: count }, () => new Uint8Array(blockLength));
+  return lastBlocks;
+}
 
 /** matrix × inputs into new, word-aligned arrays. */
 function applyFresh(matrix: GfMatrix, inputs: readonly Uint8Array[]): Uint8Array[] {

@@ -54,6 +54,19 @@ export interface MatrixKernel {
   readonly name: ErasureKernelName;
   /** matrix × inputs; into `outputs` when given (one per matrix row, input length each), else into new arrays. */
   apply(matrix: GfMatrix, inputs: readonly Uint8Array[], outputs?: readonly Uint8Array[]): Uint8Array[];
+  /**
+   * Blocks this kernel multiplies where they lie: the caller fills the inputs and `apply` writes the
+   * outputs, with no copy in or out. Valid until the kernel's next call (memory may move then).
+   */
+  workspace(matrix: GfMatrix, blockLength: number): CodingWorkspace;
+}
+
+/** See MatrixKernel.workspace. */
+export interface CodingWorkspace {
+  /** matrix.cols input blocks, then matrix.rows output blocks, each blockLength bytes. */
+  readonly blocks: readonly Uint8Array[];
+  /** outputs = matrix × inputs. */
+  apply(): void;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { jsKernel } from './js-kernel.js';
 import { buildEncodingMatrix, invertMatrix, MatrixCache } from './matrix.js';
-import type { GfMatrix, MatrixKernel } from './matrix.js';
+import type { CodingWorkspace, GfMatrix, MatrixKernel } from './matrix.js';
 import { wasmSimdKernel } from './wasm-kernel.js';
 
 export type ErasureKernelName = 'wasm-simd' | 'js';
@@ -17,6 +17,12 @@ export interface ReedSolomon {
    *  what is missing from any k present blocks. Throws ErasureError when fewer than k are present
    *  or lengths disagree. Present blocks that are wanted are returned as they are (may be the same object). */
   reconstruct(blocks: ReadonlyArray<Uint8Array | undefined>, wanted: readonly number[]): Uint8Array[];
+  /**
+   * A segment's n blocks of `blockSize` bytes where parity is computed without copying (for
+   * wasm-simd, the kernel's own memory): fill the k data blocks, then `apply()` fills the n−k
+   * parity blocks. Valid until the next call on any codec of this thread.
+   */
+  encodingWorkspace(blockSize: number): CodingWorkspace;
 }
 
 /** The blocks handed in cannot be encoded or decoded: too few, wrong count, or lengths that disagree. */
@@ -95,6 +101,12 @@ class ReedSolomonCodec implements ReedSolomon {
     }
     if (this.n === this.k) return [];
     return this.impl.apply(this.parity, data, parity);
+  }
+
+  encodingWorkspace(blockSize: number): CodingWorkspace {
+    if (!Number.isSafeInteger(blockSize) || blockSize < 0)
+      throw new RangeError(`bad block size ${blockSize}`);
+    return this.impl.workspace(this.parity, blockSize);
   }
 
   reconstruct(blocks: ReadonlyArray<Uint8Array | undefined>, wanted: readonly number[]): Uint8Array[] {

@@ -1,6 +1,6 @@
 import { writeNibbleTables } from './gf256.js';
 import { GF256_SIMD_WASM_BASE64 } from './gf256-simd.wasm.js';
-import type { GfMatrix, MatrixKernel } from './matrix.js';
+import type { CodingWorkspace, GfMatrix, MatrixKernel } from './matrix.js';
 import { copyBytes } from '../util/shared-copy.js';
 
 // @types/node declares no WebAssembly namespace (it lives in the DOM lib, which core must not load), so
@@ -103,6 +103,14 @@ function createKernel({ memory, multiply }: SimdExports): MatrixKernel {
   let heap = new Uint8Array(memory.buffer);
   /** The tables the last call left at address 0, so a run of calls with one matrix copies them once. */
   let loadedTables: Uint8Array | undefined;
+  let lastWorkspace:
+    { matrix: GfMatrix; blockLength: number; heap: Uint8Array; space: CodingWorkspace } | undefined;
+
+  const loadTables = (tables: Uint8Array): void => {
+    if (loadedTables === tables) return;
+    heap.set(tables, 0);
+    loadedTables = tables;
+  };
 
   const reserve = (bytes: number): void => {
     if (bytes <= heap.byteLength) return;
@@ -127,10 +135,7 @@ function createKernel({ memory, multiply }: SimdExports): MatrixKernel {
       const inputBase = roundUp(tables.length, 64);
       const outputBase = inputBase + k * stride;
       reserve(outputBase + m * stride);
-      if (loadedTables !== tables) {
-        heap.set(tables, 0);
-        loadedTables = tables;
-      }
+      loadTables(tables);
 
       for (let pos = 0; pos < len; pos += window) {
         const n = Math.min(window, len - pos);
@@ -148,6 +153,48 @@ function createKernel({ memory, multiply }: SimdExports): MatrixKernel {
         }
       }
       return outputs;
+    },
+
+    /**
+     * Whole blocks in wasm memory, after the tables: [tables][k inputs][m outputs], `stride` apart.
+     * No windows here: the kernel itself walks 4 KiB chunks, and what it reads was just written
+     * by the caller. The kernel works on lengths rounded up to 16; the bytes past a block's end
+     * (inside its stride) may hold anything, as each output byte depends on the input bytes at
+     * its own position only.
+     */
+    workspace(matrix: GfMatrix, blockLength: number): CodingWorkspace {
+      const tables = nibbleTables(matrix);
+      // Loaded now, not only in apply: the caller is about to write the blocks, which start where
+      // these tables end, but may lie over the end of longer tables an earlier call left there
+      // (the next call with those would take them as still loaded).
+      if (
+        lastWorkspace?.matrix === matrix &&
+        lastWorkspace.blockLength === blockLength &&
+        lastWorkspace.heap === heap
+      ) {
+        loadTables(tables);
+        return lastWorkspace.space;
+      }
+      const { rows: m, cols: k } = matrix;
+      const base = roundUp(tables.length, 64);
+      const stride = roundUp(blockLength, 64) + STRIDE_SKEW;
+      reserve(base + (k + m) * stride);
+      loadTables(tables);
+      const view = heap;
+      const blocks = Array.from({ length: k + m }, (_, i) =>
+        view.subarray(base + i * stride, base + i * stride + blockLength),
+      );
+      const space: CodingWorkspace = {
+        blocks,
+        apply: () => {
+          if (heap !== view) throw new Error('erasure workspace used after the kernel memory moved');
+          if (m === 0 || blockLength === 0) return;
+          loadTables(tables);
+          multiply(0, base, k, base + k * stride, m, stride, roundUp(blockLength, 16));
+        },
+      };
+      lastWorkspace = { matrix, blockLength, heap: view, space };
+      return space;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { aesCtrInto } from '../crypto/aes-ctr.js';
+import { aesCtrInto, aesCtrIntoParts } from '../crypto/aes-ctr.js';
 import { bulkHash, HASH_LENGTH, taggedHasher } from '../crypto/hash.js';
 import { createReedSolomon, type ReedSolomon } from '../erasure/index.js';
 import { bytesEqual } from '../util/bytes.js';
@@ -92,37 +92,27 @@ function blockViews(output: Uint8Array, n: number, blockSize: number): Uint8Arra
 }
 
 /**
- * Per-thread scratch for the tail padding and the parity blocks. The coding runs on this private
- * memory and the result is copied into the shared slot in one go at the end: the Reed-Solomon
- * kernel moves data in and out of its own memory, and those copies run at half speed when they
- * touch a SharedArrayBuffer (measured 4.6 vs 2.3 GB/s for 3-of-5).
+ * Encrypts, erasure-codes and hashes one segment, writing the n blocks to `output`.
+ *
+ * The blocks are built in the erasure codec's workspace (for wasm-simd, the kernel's own memory):
+ * the ciphertext lands where the kernel reads it and the parity where it is hashed and written
+ * from. Building them elsewhere cost a copy of every block into the kernel and of the parity out
+ * (paired 1 GiB puts: 8% longer, 0.3 s more CPU).
  */
-let scratch = new Uint8Array(0);
-function scratchOf(length: number): Uint8Array {
-  if (scratch.length < length) scratch = new Uint8Array(length);
-  return scratch;
-}
-
-/** Encrypts, erasure-codes and hashes one segment, writing the n blocks to `output`. */
 export function encodeSegmentInto(input: EncodeIntoInput): EncodedInto {
   const { k, n, blockSize, output } = input;
-  const dataLength = k * blockSize;
   const length = input.plaintext.length;
-  const work = scratchOf(n * blockSize);
-  // Data blocks: the ciphertext, zero-padded to whole blocks (only the last segment needs padding).
-  const data = work.subarray(0, dataLength);
-  aesCtrInto(input.aesKey, input.iv, input.offset, input.plaintext, data);
-  data.fill(0, length);
-  const parityArea = work.subarray(dataLength);
-  const dataBlocks = blockViews(data, k, blockSize);
-  const parityBlocks = blockViews(parityArea, n - k, blockSize);
-  if (n > k) codecFor(k, n).encode(dataBlocks, parityBlocks);
-  const blocks = [...dataBlocks, ...parityBlocks];
+  const workspace = codecFor(k, n).encodingWorkspace(blockSize);
+  const blocks = workspace.blocks;
+  const dataBlocks = blocks.slice(0, k);
+  aesCtrIntoParts(input.aesKey, input.iv, input.offset, input.plaintext, dataBlocks);
+  // The data blocks are the ciphertext zero-padded to whole blocks (only a last segment is short).
+  dataBlocks.forEach((block, i) => block.fill(0, Math.max(0, length - i * blockSize)));
+  workspace.apply();
   const blockHashes = hashBlocks(blocks);
   let writeFailures: BlockWriteFailure[] = [];
   if ('memory' in output) {
-    copyBytes(output.memory, data);
-    copyBytes(output.memory, parityArea.subarray(0, (n - k) * blockSize), dataLength);
+    blocks.forEach((block, i) => copyBytes(output.memory, block, i * blockSize));
   } else {
     writeFailures = writeBlocks(blocks, output.files);
   }

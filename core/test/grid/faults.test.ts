@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chkStorageIndex } from '../../src/caps/derive.js';
 import { NotEnoughSharesError } from '../../src/grid/context.js';
+import { paramsFor } from '../../src/immutable/params.js';
+import { chkLayout } from '../../src/immutable/share-layout.js';
 import { base32Encode } from '../../src/util/base32.js';
 import { makeGrid, patternBytes, sha256, type TestGrid } from './make-grid.js';
 
@@ -25,6 +27,21 @@ async function holderOf(t: TestGrid, si: string, shnum: number) {
 }
 
 describe('faults', () => {
+  it.each([0, 2])(
+    "zero-pads the last segment's data blocks, whatever the coding memory held (%i threads)",
+    async (threads) => {
+      // 100 bytes in the last segment: blocks of 34, so block 2 holds 32 bytes and 2 of padding,
+      // which lie where the earlier segments' ciphertext was coded.
+      const size = 9100;
+      const { t, si } = await uploaded(size, { maxSegmentSize: 3000, threads });
+      const params = paramsFor(size, 3, 5, 3000);
+      const offset = chkLayout(params).blockOffset(params.numSegments - 1);
+      const block = await (await holderOf(t, si, 2)).readShare(si, 2, offset, params.tailBlockSize);
+      expect(params.tailBlockSize).toBe(34);
+      expect([...block.subarray(32)]).toEqual([0, 0]);
+    },
+  );
+
   it('detects any corrupted byte of a share, reads correctly anyway, and repair heals it', async () => {
     const { t, data, cap, si } = await uploaded(9000, { maxSegmentSize: 3000 });
     const shareSize = (await (t.nodes[0] as NonNullable<(typeof t.nodes)[0]>).listShares(si))[0]?.size ?? 0;
