@@ -166,20 +166,18 @@ function createKernel({ memory, multiply }: SimdExports): MatrixKernel {
       const tables = nibbleTables(matrix);
       // Loaded now, not only in apply: the caller is about to write the blocks, which start where
       // these tables end, but may lie over the end of longer tables an earlier call left there
-      // (the next call with those would take them as still loaded).
+      // (the next call with those would take them as still loaded). Growing keeps them.
+      loadTables(tables);
       if (
         lastWorkspace?.matrix === matrix &&
         lastWorkspace.blockLength === blockLength &&
         lastWorkspace.heap === heap
-      ) {
-        loadTables(tables);
+      )
         return lastWorkspace.space;
-      }
       const { rows: m, cols: k } = matrix;
       const base = roundUp(tables.length, 64);
       const stride = roundUp(blockLength, 64) + STRIDE_SKEW;
       reserve(base + (k + m) * stride);
-      loadTables(tables);
       const view = heap;
       const blocks = Array.from({ length: k + m }, (_, i) =>
         view.subarray(base + i * stride, base + i * stride + blockLength),
