@@ -1,6 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { bulkHash } from '../crypto/hash.js';
+import { readFullySync } from '../storage/file-io.js';
+import { SourceChangedError } from '../util/byte-source.js';
 import { merkleRoot } from '../merkle/hash-tree.js';
 import type { EncodingParams } from './params.js';
 
@@ -59,13 +61,10 @@ export function hashFileChunks(range: FileChunkRange): Uint8Array[] {
     for (let i = 0; i < range.chunkCount; i++) {
       const position = (range.firstChunk + i) * CONVERGENCE_CHUNK;
       const length = Math.min(CONVERGENCE_CHUNK, range.fileSize - position);
-      let filled = 0;
-      while (filled < length) {
-        const got = readSync(fd, buffer, filled, length - filled, position + filled);
-        if (got === 0) throw new Error('the file shrank while it was read');
-        filled += got;
-      }
-      hashes.push(contentChunkHash(buffer.subarray(0, length)));
+      const chunk = buffer.subarray(0, length);
+      const got = readFullySync(fd, chunk, position);
+      if (got < length) throw new SourceChangedError(range.fileSize, position + got);
+      hashes.push(contentChunkHash(chunk));
     }
     return hashes;
   } finally {

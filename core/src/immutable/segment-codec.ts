@@ -3,7 +3,8 @@ import { bulkHash, HASH_LENGTH, taggedHasher } from '../crypto/hash.js';
 import { createReedSolomon, type ReedSolomon } from '../erasure/index.js';
 import { bytesEqual } from '../util/bytes.js';
 import { copyBytes } from '../util/shared-copy.js';
-import { writeFullySync } from '../storage/file-io.js';
+import { readFullySync, writeFullySync } from '../storage/file-io.js';
+import { SourceChangedError, type FileSpan } from '../util/byte-source.js';
 
 /**
  * The CPU work of one segment: encrypt, erasure-code, hash (upload) and check, decode, decrypt
@@ -48,8 +49,28 @@ export interface EncodeSegmentInput extends SegmentCrypto {
   readonly blockSize: number;
 }
 
-export interface EncodeIntoInput extends EncodeSegmentInput {
+export interface EncodeIntoInput extends Omit<EncodeSegmentInput, 'plaintext'> {
+  /** The plaintext, or where this thread reads it from itself (see plaintextOf). */
+  readonly plaintext: Uint8Array | FileSpan;
   readonly output: BlockDestination;
+}
+
+/**
+ * The plaintext of a segment given as a span of the source file: read here, on the coding thread,
+ * into memory of its own (reused, so still in cache when encrypted), rather than by the event
+ * loop into a shared slot. That saved a thread pool trip and two cross-thread wakeups per segment
+ * (paired 1 GiB puts: 9-10% less time, 0.25 s less CPU), and a cold file read as fast (the
+ * kernel's readahead follows the workers' interleaved reads).
+ */
+let readBuffer = new Uint8Array(0);
+function plaintextOf(plaintext: Uint8Array | FileSpan): Uint8Array {
+  if (plaintext instanceof Uint8Array) return plaintext;
+  const { fd, position, length } = plaintext;
+  if (readBuffer.length < length) readBuffer = new Uint8Array(length);
+  const target = readBuffer.subarray(0, length);
+  const got = readFullySync(fd, target, position);
+  if (got < length) throw new SourceChangedError(position + length, position + got);
+  return target;
 }
 
 /** Where a segment's blocks go. */
@@ -101,11 +122,12 @@ function blockViews(output: Uint8Array, n: number, blockSize: number): Uint8Arra
  */
 export function encodeSegmentInto(input: EncodeIntoInput): EncodedInto {
   const { k, n, blockSize, output } = input;
-  const length = input.plaintext.length;
+  const plaintext = plaintextOf(input.plaintext);
+  const length = plaintext.length;
   const workspace = codecFor(k, n).encodingWorkspace(blockSize);
   const blocks = workspace.blocks;
   const dataBlocks = blocks.slice(0, k);
-  aesCtrIntoParts(input.aesKey, input.iv, input.offset, input.plaintext, dataBlocks);
+  aesCtrIntoParts(input.aesKey, input.iv, input.offset, plaintext, dataBlocks);
   // The data blocks are the ciphertext zero-padded to whole blocks (only a last segment is short).
   dataBlocks.forEach((block, i) => block.fill(0, Math.max(0, length - i * blockSize)));
   workspace.apply();

@@ -4,6 +4,7 @@ import { SlotPool } from '../util/slot-pool.js';
 import { concatBytes } from '../util/bytes.js';
 import { UploadError, type GridContext } from '../grid/context.js';
 import type { PositionalSink } from '../storage/node.js';
+import type { FileSpan } from '../util/byte-source.js';
 import type {
   BlockDestination,
   BlockFileTarget,
@@ -129,8 +130,16 @@ export class SegmentPipeline {
     this.slots.release(slot);
   }
 
-  /** Codes `slot[0, length)` as the next segment; its blocks follow the earlier segments'. */
-  dispatch(slot: Uint8Array, length: number): void {
+  /** Whether `dispatch` may be given the plaintext as a FileSpan (see SegmentWork.offThread). */
+  readsFiles(length: number): boolean {
+    return this.ctx.work.offThread(length);
+  }
+
+  /**
+   * Codes `slot[0, length)` as the next segment, or the span `from` when given (readsFiles), with
+   * the slot then only counting against the depth; its blocks follow the earlier segments'.
+   */
+  dispatch(slot: Uint8Array, length: number, from?: FileSpan): void {
     const { k, n, segmentSize, aesKey } = this.options;
     const segment = this.dispatched++;
     const blockSize = roundUp(length, k) / k;
@@ -140,7 +149,7 @@ export class SegmentPipeline {
         ? { memory: slot.subarray(this.blocksAt, this.blocksAt + n * blockSize) }
         : { files: this.fileTargets(segment * (segmentSize / k)) };
     const encoded = this.ctx.work.encodeInto({
-      plaintext: slot.subarray(0, length),
+      plaintext: from ?? slot.subarray(0, length),
       output,
       aesKey,
       iv: ZERO_IV,

@@ -122,19 +122,26 @@ async function streamShares(
     for (let segment = 0; segment < params.numSegments && !pipeline.failed; segment++) {
       const slot = await pipeline.acquire();
       const length = segmentLength(params, segment);
-      try {
-        await input.fill(slot.subarray(0, length));
-      } catch (error) {
-        pipeline.release(slot);
-        throw error;
+      const span = pipeline.readsFiles(length) ? input.lend(length) : undefined;
+      if (span === undefined) {
+        try {
+          await input.fill(slot.subarray(0, length));
+        } catch (error) {
+          pipeline.release(slot);
+          throw error;
+        }
       }
-      pipeline.dispatch(slot, length);
+      pipeline.dispatch(slot, length, span);
     }
     await pipeline.drain();
     await input.finish();
   } finally {
-    await input.close();
-    await pipeline.close();
+    // The pipeline first: until it is settled, workers may still read from the source's descriptor.
+    try {
+      await pipeline.close();
+    } finally {
+      await input.close();
+    }
   }
   const ueb = await pipeline.appendHashes(params);
   await fanout.commitAll();

@@ -1,4 +1,4 @@
-import { writeSync } from 'node:fs';
+import { readSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 /** Writes all of `data` at `position`, however many calls the kernel needs. */
@@ -19,6 +19,17 @@ export function writeFullySync(fd: number, data: Uint8Array, position: number): 
     if (written <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
     done += written;
   }
+}
+
+/** Reads into `target` from `position` until it is full or the file ends, blocking (worker threads); returns the bytes read. */
+export function readFullySync(fd: number, target: Uint8Array, position: number): number {
+  let got = 0;
+  while (got < target.length) {
+    const read = readSync(fd, target, got, target.length - got, position + got);
+    if (read === 0) break;
+    got += read;
+  }
+  return got;
 }
 
 /** Writes the chunks back to back from `position` (one writev call unless the kernel stops short). */

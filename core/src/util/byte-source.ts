@@ -18,6 +18,15 @@ export interface PositionalReader {
   /** Reads up to target.length bytes at `position`; fewer only at the end. */
   read(target: Uint8Array, position: number): Promise<number>;
   close(): Promise<void>;
+  /** The open file's descriptor, which other threads may read from until `close`. */
+  readonly fd?: number;
+}
+
+/** `length` bytes of an open file at `position`, for another thread to read (SequentialFill.lend). */
+export interface FileSpan {
+  readonly fd: number;
+  readonly position: number;
+  readonly length: number;
 }
 
 export function bytesSource(bytes: Uint8Array): ByteSource {
@@ -42,6 +51,7 @@ export async function fileSource(path: string): Promise<ByteSource> {
       return {
         read: async (target, position) => (await handle.read(target, 0, target.length, position)).bytesRead,
         close: () => handle.close(),
+        fd: handle.fd,
       };
     },
   };
@@ -89,6 +99,13 @@ export async function* fixedChunks(
 /** Fills caller buffers from the start of a source to its end, checking it is exactly `size` long. */
 export interface SequentialFill {
   fill(target: Uint8Array): Promise<void>;
+  /**
+   * Hands the next `length` bytes to be read elsewhere (by a worker thread, at the span), and
+   * moves on as `fill` would; undefined when the source is no open file. The reader of the span
+   * must check it got all of it; `finish` checks nothing follows. The descriptor stays valid
+   * until `finish` or `close`, which must wait for every such reader to be done.
+   */
+  lend(length: number): FileSpan | undefined;
   /** Checks nothing follows the expected end, and releases the source. */
   finish(): Promise<void>;
   close(): Promise<void>;
@@ -108,11 +125,20 @@ export async function readSequentially(source: ByteSource): Promise<SequentialFi
           position += got;
         }
       },
+      lend: (length) => {
+        if (reader.fd === undefined) return undefined;
+        const span = { fd: reader.fd, position, length };
+        position += length;
+        return span;
+      },
       finish: async () => {
-        const extra = await reader.read(new Uint8Array(1), position);
+        // Both ends: it may have grown, and it may have shrunk after its end was read (or lent).
+        const probe = new Uint8Array(2);
+        const from = Math.max(0, position - 1);
+        const got = await reader.read(probe, from);
         await reader.close();
-        if (extra > 0 || position !== source.size)
-          throw new SourceChangedError(source.size, position + extra);
+        if (from + got !== source.size || position !== source.size)
+          throw new SourceChangedError(source.size, from + got);
       },
       close: () => reader.close().catch(() => undefined),
     };
@@ -136,6 +162,7 @@ export async function readSequentially(source: ByteSource): Promise<SequentialFi
         filled += take;
       }
     },
+    lend: () => undefined,
     finish: async () => {
       while (leftover.length === 0) {
         const next = await iterator.next();

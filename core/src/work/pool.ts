@@ -41,6 +41,11 @@ export interface SegmentWork {
   fileChunkHashes(range: FileChunkRange): Promise<Uint8Array[]>;
   /** How many tasks run at once (1 inline). */
   readonly parallelism: number;
+  /**
+   * Whether a segment of this many bytes is coded on another thread: only then may its plaintext
+   * be a FileSpan, read there (a blocking read on the event loop would stall everything else).
+   */
+  offThread(segmentBytes: number): boolean;
   close(): Promise<void>;
 }
 
@@ -67,6 +72,7 @@ const inlineWork: SegmentWork = {
   chunkHash: (chunk) => inline(() => contentChunkHash(chunk)),
   fileChunkHashes: (range) => inline(() => hashFileChunks(range)),
   parallelism: 1,
+  offThread: () => false,
   close: () => Promise.resolve(),
 };
 
@@ -87,6 +93,10 @@ class PooledWork implements SegmentWork {
 
   get parallelism(): number {
     return this.threads;
+  }
+
+  offThread(segmentBytes: number): boolean {
+    return segmentBytes > INLINE_SEGMENT_BYTES;
   }
 
   fileChunkHashes(range: FileChunkRange): Promise<Uint8Array[]> {
@@ -118,7 +128,7 @@ class PooledWork implements SegmentWork {
   }
 
   encodeInto(input: EncodeIntoInput): Promise<EncodedInto> {
-    if (input.plaintext.byteLength <= INLINE_SEGMENT_BYTES) return inlineWork.encodeInto(input);
+    if (!this.offThread(input.plaintext.length)) return inlineWork.encodeInto(input);
     return this.run('encodeInto', input, []);
   }
 

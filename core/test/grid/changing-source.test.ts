@@ -49,6 +49,17 @@ describe.each([
     expect(await storedShares(current)).toBe(0);
   });
 
+  it('fails the put when the file was cut short before its segments are read', async () => {
+    // With workers, each reads its segments from the file itself: a short read fails the put.
+    current = makeGrid({ threads });
+    const path = join(dir, 'source');
+    await writeFile(path, patternBytes(3 * MiB + 5));
+    const source = await fileSource(path);
+    await truncate(path, MiB + 7);
+    await expect(current.grid.upload(source, { key: 'random' })).rejects.toThrow(/changed while it was read/);
+    expect(await storedShares(current)).toBe(0);
+  });
+
   it('fails the put when the file grows, and stores nothing', async () => {
     current = makeGrid({ threads });
     const path = join(dir, 'source');
