@@ -163,10 +163,17 @@ function createKernel({ memory, multiply }: SimdExports): MatrixKernel {
      * its own position only.
      */
     workspace(matrix: GfMatrix, blockLength: number): CodingWorkspace {
+      const { rows: m, cols: k } = matrix;
       const tables = nibbleTables(matrix);
-      // Loaded now, not only in apply: the caller is about to write the blocks, which start where
-      // these tables end, but may lie over the end of longer tables an earlier call left there
-      // (the next call with those would take them as still loaded). Growing keeps them.
+      const base = roundUp(tables.length, 64);
+      // Block i lies at the same address modulo 8 as at i × blockLength from an aligned start (a
+      // slot's block area), so copying the blocks there goes word by word (see copyBytes).
+      const stride = roundUp(blockLength, 64) + STRIDE_SKEW + (blockLength % 8);
+      // Room first (the tables alone may not fit yet), then the tables, loaded now and not only
+      // in apply: the caller is about to write the blocks, which start where these tables end
+      // but may lie over the end of longer tables an earlier call left there (the next call with
+      // those would take them as still loaded).
+      reserve(base + (k + m) * stride);
       loadTables(tables);
       if (
         lastWorkspace?.matrix === matrix &&
@@ -174,10 +181,6 @@ function createKernel({ memory, multiply }: SimdExports): MatrixKernel {
         lastWorkspace.heap === heap
       )
         return lastWorkspace.space;
-      const { rows: m, cols: k } = matrix;
-      const base = roundUp(tables.length, 64);
-      const stride = roundUp(blockLength, 64) + STRIDE_SKEW;
-      reserve(base + (k + m) * stride);
       const view = heap;
       const blocks = Array.from({ length: k + m }, (_, i) =>
         view.subarray(base + i * stride, base + i * stride + blockLength),

@@ -65,11 +65,11 @@ export interface EncodeIntoInput extends Omit<EncodeSegmentInput, 'plaintext'> {
 let readBuffer = new Uint8Array(0);
 function plaintextOf(plaintext: Uint8Array | FileSpan): Uint8Array {
   if (plaintext instanceof Uint8Array) return plaintext;
-  const { fd, position, length } = plaintext;
+  const { fd, position, length, fileSize } = plaintext;
   if (readBuffer.length < length) readBuffer = new Uint8Array(length);
   const target = readBuffer.subarray(0, length);
   const got = readFullySync(fd, target, position);
-  if (got < length) throw new SourceChangedError(position + length, position + got);
+  if (got < length) throw new SourceChangedError(fileSize, position + got);
   return target;
 }
 

@@ -117,6 +117,9 @@ async function streamShares(
     depth: 6,
     expectedShareBytes: Math.ceil(params.size / params.k),
     onWritten: (done) => onProgress?.(done, params.size),
+  }).catch(async (error: unknown) => {
+    await input.close();
+    throw error;
   });
   try {
     for (let segment = 0; segment < params.numSegments && !pipeline.failed; segment++) {

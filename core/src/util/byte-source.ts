@@ -27,6 +27,8 @@ export interface FileSpan {
   readonly fd: number;
   readonly position: number;
   readonly length: number;
+  /** The size the whole file should have (for the error when it no longer holds the span). */
+  readonly fileSize: number;
 }
 
 export function bytesSource(bytes: Uint8Array): ByteSource {
@@ -58,7 +60,10 @@ export async function fileSource(path: string): Promise<ByteSource> {
 }
 
 export class SourceChangedError extends Error {
-  constructor(expected: number, actual: number) {
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
     super(`the content changed while it was read (expected ${expected} bytes, got ${actual})`);
     this.name = 'SourceChangedError';
   }
@@ -127,7 +132,7 @@ export async function readSequentially(source: ByteSource): Promise<SequentialFi
       },
       lend: (length) => {
         if (reader.fd === undefined) return undefined;
-        const span = { fd: reader.fd, position, length };
+        const span = { fd: reader.fd, position, length, fileSize: source.size };
         position += length;
         return span;
       },

@@ -21,6 +21,7 @@ import type {
 } from '../immutable/segment-codec.js';
 import { contentChunkHash, hashFileChunks, type FileChunkRange } from '../immutable/convergence.js';
 import { compiledSibling } from '../util/worker-url.js';
+import { unlessSourceChanged } from './source-changed-reply.js';
 
 /**
  * Runs segment work (AES, Reed-Solomon, BLAKE3) on worker threads so the event loop stays free
@@ -163,7 +164,7 @@ class PooledWork implements SegmentWork {
     const task = this.piscina.run(input, { name, transferList: transferList as ArrayBuffer[] });
     this.running.add(task);
     try {
-      return (await task) as T;
+      return unlessSourceChanged((await task) as T);
     } finally {
       this.running.delete(task);
     }

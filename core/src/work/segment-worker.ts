@@ -19,6 +19,7 @@ import {
   type RegenerateInput,
 } from '../immutable/segment-codec.js';
 import { contentChunkHash, hashFileChunks, type FileChunkRange } from '../immutable/convergence.js';
+import { replyingSourceChanged } from './source-changed-reply.js';
 
 /**
  * Each segment leaves ~1 MiB of AES output behind as garbage (node's cipher allocates a fresh
@@ -44,9 +45,9 @@ function moving<T>(value: T, buffers: readonly Uint8Array[]): T {
 }
 
 export function encodeInto(input: EncodeIntoInput): ReturnType<typeof encodeSegmentInto> {
-  const result = encodeSegmentInto(input);
+  const result = replyingSourceChanged(() => encodeSegmentInto(input));
   collectNow();
-  return result;
+  return result as ReturnType<typeof encodeSegmentInto>; // see unlessSourceChanged in pool.ts
 }
 
 export function decodeInto(input: DecodeIntoInput): ReturnType<typeof decodeSegmentInto> {
@@ -79,5 +80,5 @@ export function chunkHash(input: { chunk: Uint8Array }): Uint8Array {
 }
 
 export function fileChunkHashes(range: FileChunkRange): Uint8Array[] {
-  return hashFileChunks(range);
+  return replyingSourceChanged(() => hashFileChunks(range)) as Uint8Array[]; // see unlessSourceChanged
 }

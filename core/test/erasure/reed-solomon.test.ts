@@ -229,6 +229,15 @@ describe('Reed-Solomon', () => {
     );
   });
 
+  it('lays workspace blocks out as in a slot modulo 8, so copies into one go word by word', () => {
+    for (const blockLength of [349_525, 1000, 7, 64]) {
+      const { blocks } = createReedSolomon(3, 5).encodingWorkspace(blockLength);
+      blocks.forEach((block, i) =>
+        expect((block.byteOffset - blocks[0]!.byteOffset) % 8).toBe((i * blockLength) % 8),
+      );
+    }
+  });
+
   it('leaves the coding of other matrices intact (their tables sit under a workspace)', () => {
     for (const kernel of kernels) {
       const wide = createReedSolomon(12, 24, { kernel });

@@ -180,6 +180,17 @@ describe('immutable files', () => {
     expect(check.healthy).toBe(false);
   });
 
+  it.each([0, 2])(
+    'codes a wide encoding, whose tables outgrow a fresh kernel (%i threads)',
+    async (threads) => {
+      // 246 parity rows × 10 columns × 32 bytes of tables: more than the wasm kernel's first page.
+      const t = grid({ nodes: 10, k: 10, n: 256, happy: 10, threads });
+      const data = patternBytes(200_000, 3);
+      const { cap } = await t.grid.uploadBytes(data, { key: 'random' });
+      expect(sha256(await t.grid.readAll(cap))).toBe(sha256(data));
+    },
+  );
+
   it('runs the same on worker threads as inline', async () => {
     const t = grid({ threads: 2 });
     const data = patternBytes(3 * MiB + 123);
