@@ -50,7 +50,8 @@ export interface CodedSegment {
 /**
  * Segments in, share blocks out: each segment is encrypted, coded and hashed on the workers and
  * its blocks appended to the shares in segment order. Reading, coding and writing overlap: the
- * caller fills the next slot while earlier segments are coded or written, and the slots bound
+ * caller fills the next slot while earlier segments are coded or written (or, for a file, hands
+ * the worker a span of it to read itself, the slot then only counting), and the slots bound
  * memory whatever the file size. Shared by the upload of a known source and by the upload that
  * streams a file while a client still writes it (StreamingUpload).
  *
