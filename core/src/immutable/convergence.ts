@@ -1,8 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { bulkHash } from '../crypto/hash.js';
-import { readFullySync } from '../storage/file-io.js';
-import { SourceChangedError } from '../util/byte-source.js';
+import { readSpanSync } from '../util/byte-source.js';
 import { merkleRoot } from '../merkle/hash-tree.js';
 import type { EncodingParams } from './params.js';
 
@@ -43,8 +42,6 @@ export interface FileChunkRange {
   readonly fileSize: number;
 }
 
-let readBuffer: Uint8Array | undefined;
-
 /**
  * Hashes a run of chunks of a file, reading it right here (on a worker thread): the convergence
  * pass then needs no buffer handed between threads and no main-thread work per chunk. Throws if
@@ -53,18 +50,11 @@ let readBuffer: Uint8Array | undefined;
 export function hashFileChunks(range: FileChunkRange): Uint8Array[] {
   const fd = openSync(range.path, 'r');
   try {
-    // One per thread, reused: a fresh 1 MiB per call lived until the worker's next collection,
-    // which workers rarely need, and their memory grew with every convergent put.
-    readBuffer ??= new Uint8Array(CONVERGENCE_CHUNK);
-    const buffer = readBuffer;
     const hashes: Uint8Array[] = [];
     for (let i = 0; i < range.chunkCount; i++) {
       const position = (range.firstChunk + i) * CONVERGENCE_CHUNK;
       const length = Math.min(CONVERGENCE_CHUNK, range.fileSize - position);
-      const chunk = buffer.subarray(0, length);
-      const got = readFullySync(fd, chunk, position);
-      if (got < length) throw new SourceChangedError(range.fileSize, position + got);
-      hashes.push(contentChunkHash(chunk));
+      hashes.push(contentChunkHash(readSpanSync({ fd, position, length, fileSize: range.fileSize })));
     }
     return hashes;
   } finally {

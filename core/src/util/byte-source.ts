@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open as openFile, stat } from 'node:fs/promises';
+import { readFullySync } from '../storage/file-io.js';
 
 /**
  * Content to upload: its size up front (the share layout depends on it) and a way to stream it
@@ -30,6 +31,22 @@ export interface FileSpan {
   /** The size the whole file should have (for the error when it no longer holds the span). */
   readonly fileSize: number;
 }
+
+/**
+ * Reads a span on this thread (a worker's) into memory of the thread's own, reused: valid until
+ * the thread's next call. Reused because a fresh 1 MiB per call lived until the worker's next
+ * collection, which workers rarely need, and their memory grew with every put; and what was just
+ * read is still in cache when it is used. Throws SourceChangedError when the file no longer holds
+ * the span.
+ */
+export function readSpanSync({ fd, position, length, fileSize }: FileSpan): Uint8Array {
+  if (spanBuffer.length < length) spanBuffer = new Uint8Array(length);
+  const target = spanBuffer.subarray(0, length);
+  const got = readFullySync(fd, target, position);
+  if (got < length) throw new SourceChangedError(fileSize, position + got);
+  return target;
+}
+let spanBuffer = new Uint8Array(0);
 
 export function bytesSource(bytes: Uint8Array): ByteSource {
   return {

@@ -134,7 +134,7 @@ class PooledWork implements SegmentWork {
   }
 
   decodeInto(input: DecodeIntoInput): Promise<{ readonly ok: true } | DecodeFailure> {
-    if (input.segmentLength <= INLINE_SEGMENT_BYTES) return inlineWork.decodeInto(input);
+    if (!this.offThread(input.segmentLength)) return inlineWork.decodeInto(input);
     return this.run('decodeInto', input, []);
   }
 
